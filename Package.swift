@@ -1,0 +1,96 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "cinema-chat",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cinema", targets: ["cinema"]),
+        .executable(name: "cinema-bench", targets: ["CinemaBenchmarks"]),
+        .library(name: "CinemaLibrary", targets: ["CinemaLibrary"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+    ],
+    targets: [
+        // Shared value types and configuration: every other target builds on this one.
+        .target(
+            name: "CinemaCore",
+            dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Subtitle parsing, media probing, indexing and search over library.sqlite.
+        .target(
+            name: "CinemaLibrary",
+            dependencies: [
+                "CinemaCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The one executable: thin subcommands over the library targets.
+        .executableTarget(
+            name: "cinema",
+            dependencies: [
+                "CinemaCore",
+                "CinemaLibrary",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Benchmarks run in release mode, outside the test suite (see BENCHMARKS.md).
+        .executableTarget(
+            name: "CinemaBenchmarks",
+            dependencies: [
+                "CinemaCore",
+                "CinemaLibrary",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by the test targets: temp homes, fixture paths, media generation.
+        .target(
+            name: "CinemaTestSupport",
+            dependencies: [
+                "CinemaCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinemaCoreTests",
+            dependencies: ["CinemaCore", "CinemaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinemaLibraryTests",
+            dependencies: ["CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the built `cinema` binary the way a user would.
+        .testTarget(
+            name: "CinemaCLITests",
+            dependencies: ["cinema", "CinemaCore", "CinemaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

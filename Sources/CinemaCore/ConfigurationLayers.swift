@@ -1,0 +1,56 @@
+import Configuration
+import SystemPackage
+
+/// Builds the one `ConfigReader` every command reads from, so that precedence is the same
+/// everywhere: command-line flags, then `CINEMA_*` environment variables, then a `.env` file in
+/// the working directory, then each module's defaults.
+///
+/// Keys are dotted and camel-cased (`clip.padBefore`); in the environment and in `.env` they are
+/// prefixed with `CINEMA_` and upper-snake-cased (`CINEMA_CLIP_PAD_BEFORE`).
+public enum ConfigurationLayers {
+    public static func reader(
+        flags: ConfigOverrides = ConfigOverrides(),
+        environment: [String: String],
+        dotEnvPath: FilePath? = ".env"
+    ) async throws -> ConfigReader {
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: flags.values),
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: prefix),
+        ]
+        if let dotEnvPath {
+            let dotEnv = try await EnvironmentVariablesProvider(environmentFilePath: dotEnvPath, allowMissing: true)
+            providers.append(dotEnv.prefixKeys(with: prefix))
+        }
+        return ConfigReader(providers: providers)
+    }
+
+    private static let prefix = ConfigKey("cinema")
+}
+
+/// Values given on the command line, keyed like the configuration (`clip.padBefore`).
+/// Options left unset are simply absent, so the lower layers decide.
+public struct ConfigOverrides: Sendable {
+    public private(set) var values: [AbsoluteConfigKey: ConfigValue] = [:]
+
+    public init() {}
+
+    public mutating func set(_ key: String, _ value: String?) {
+        guard let value else { return }
+        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.string(value), isSecret: false)
+    }
+
+    public mutating func set(_ key: String, _ value: Int?) {
+        guard let value else { return }
+        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.int(value), isSecret: false)
+    }
+
+    public mutating func set(_ key: String, _ value: Double?) {
+        guard let value else { return }
+        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.double(value), isSecret: false)
+    }
+
+    public mutating func set(_ key: String, _ value: Bool?) {
+        guard let value else { return }
+        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.bool(value), isSecret: false)
+    }
+}

@@ -1,0 +1,240 @@
+import CinemaCore
+import Foundation
+import Logging
+
+/// Builds and refreshes the library from folders of films.
+///
+/// Incremental: a film whose files have the same size and modification time as last time is
+/// not read again; a film whose files are gone is dropped; anything else is (re-)read. Files are
+/// read and probed in parallel, and written one film per transaction.
+public struct Indexer: Sendable {
+    let database: LibraryDatabase
+    let probe: MediaProbe
+    let logger: Logger
+
+    public init(database: LibraryDatabase, probe: MediaProbe, logger: Logger) {
+        self.database = database
+        self.probe = probe
+        self.logger = logger
+    }
+
+    /// Indexes the films under `paths` (folders or single files). Only a failing database throws.
+    public func index(
+        _ paths: [String],
+        subtitlesOnly: Bool = false,
+        progress: @escaping @Sendable (IndexProgress) -> Void = { _ in }
+    ) async throws(LibraryError) -> IndexReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var report = IndexReport()
+        let scan = LibraryScanner.scan(paths, subtitlesOnly: subtitlesOnly)
+        report.failed = scan.problems
+        report.unpairedSubtitles = scan.unpairedSubtitles
+
+        let stored = try await database.storedFilms(under: scan.scannedRoots)
+        let reader = FilmReader(probe: probe, subtitlesOnly: subtitlesOnly)
+        let total = scan.items.count
+        let width = max(2, ProcessInfo.processInfo.activeProcessorCount)
+
+        do {
+            try await withThrowingTaskGroup(of: (IndexItem, FilmReader.Outcome).self) { group in
+                var pending = scan.items[...]
+                func startNext() {
+                    guard let item = pending.popFirst() else { return }
+                    let previous = stored[item.sourcePath]
+                    group.addTask { (item, await reader.read(item, previous: previous)) }
+                }
+                for _ in 0..<width { startNext() }
+                var completed = 0
+                while let (item, outcome) = try await group.next() {
+                    completed += 1
+                    let label = try await record(outcome, of: item, isNew: stored[item.sourcePath] == nil, in: &report)
+                    progress(IndexProgress(completed: completed, total: total, path: item.sourcePath, outcome: label))
+                    startNext()
+                }
+            }
+        } catch {
+            // Task groups erase typed throws; only the database can fail here.
+            throw LibraryError(error, path: database.path)
+        }
+
+        let present = Set(scan.items.map(\.sourcePath))
+        let gone = stored.values.filter { film in
+            !present.contains(film.sourcePath) && (film.subtitleSource == FilmReader.subtitlesOnlySource) == subtitlesOnly
+        }
+        try await database.removeFilms(ids: gone.compactMap(\.id))
+        report.removed = gone.map(\.title).sorted()
+        for film in gone { logger.info("Removed a film whose file is gone", metadata: ["film.path": "\(film.sourcePath)"]) }
+
+        // One merged index segment keeps searches fast after a large run.
+        if report.cuesWritten >= 10_000 { try await database.optimizeSearchIndex() }
+        report.seconds = (clock.now - started) / .seconds(1)
+        return report
+    }
+
+    private func record(
+        _ outcome: FilmReader.Outcome,
+        of item: IndexItem,
+        isNew: Bool,
+        in report: inout IndexReport
+    ) async throws(LibraryError)
+        -> IndexProgress.Outcome
+    {
+        switch outcome {
+        case .unchanged:
+            report.unchanged += 1
+            return .unchanged
+        case .skipped(let reason):
+            report.skipped.append(IndexIssue(path: item.sourcePath, reason: reason))
+            return .skipped
+        case .failed(let reason):
+            report.failed.append(IndexIssue(path: item.sourcePath, reason: reason))
+            logger.warning("Could not index a film", metadata: ["film.path": "\(item.sourcePath)", "reason": "\(reason)"])
+            return .failed
+        case .read(let film, let document):
+            try await database.save(film, cues: document.cues)
+            report.cuesWritten += document.cues.count
+            report.spokenCuesWritten += document.cues.lazy.filter { $0.kind == .speech }.count
+            if document.warnings.skippedCues > 0 {
+                report.cueWarnings.append(
+                    IndexIssue(path: film.subtitlePath, reason: "\(document.warnings.skippedCues) cues left out (\(document.warnings.summary))")
+                )
+            }
+            if isNew { report.added.append(film.title) } else { report.updated.append(film.title) }
+            return isNew ? .added : .updated
+        }
+    }
+}
+
+/// Reads one film's files: fingerprints them, probes the video, finds and parses its subtitles.
+struct FilmReader: Sendable {
+    static let subtitlesOnlySource = "subtitles-only"
+
+    let probe: MediaProbe
+    let subtitlesOnly: Bool
+
+    enum Outcome: Sendable {
+        case unchanged
+        case read(FilmRecord, SubtitleDocument)
+        case skipped(String)
+        case failed(String)
+    }
+
+    func read(_ item: IndexItem, previous: FilmRecord?) async -> Outcome {
+        guard let source = Fingerprint(path: item.sourcePath) else {
+            return .failed("the file cannot be read (it vanished or permission was denied)")
+        }
+        let sidecar = item.videoPath != nil ? item.subtitlePath.flatMap(Fingerprint.init(path:)) : nil
+        if let previous, previous.sourceSize == source.size, previous.sourceModified == source.modified,
+            previous.subtitleSize == sidecar?.size, previous.subtitleModified == sidecar?.modified,
+            item.videoPath == nil || previous.subtitlePath == (item.subtitlePath ?? item.sourcePath)
+        {
+            return .unchanged
+        }
+        guard let videoPath = item.videoPath else {
+            return parse(subtitlesAt: item.sourcePath, title: FilmTitle.fromFileName((item.sourcePath as NSString).lastPathComponent)) {
+                FilmRecord(
+                    sourcePath: item.sourcePath,
+                    title: $0,
+                    videoPath: nil,
+                    subtitlePath: item.sourcePath,
+                    subtitleSource: Self.subtitlesOnlySource,
+                    duration: nil,
+                    sourceSize: source.size,
+                    sourceModified: source.modified,
+                    subtitleSize: nil,
+                    subtitleModified: nil,
+                    cueCount: $1.cues.count,
+                    skippedCues: $1.warnings.skippedCues,
+                    indexedAt: Date().timeIntervalSince1970
+                )
+            }
+        }
+
+        let info: MediaInfo
+        do {
+            info = try await probe.probe(videoPath)
+        } catch {
+            return .failed("ffprobe could not read the video: \(error.description)")
+        }
+        let title =
+            info.title.flatMap { CueTextCleaner.isCredit($0) ? nil : $0 }
+            ?? FilmTitle.fromFileName((videoPath as NSString).lastPathComponent)
+        func film(_ subtitlePath: String, _ origin: String, _ document: SubtitleDocument) -> FilmRecord {
+            FilmRecord(
+                sourcePath: videoPath,
+                title: title,
+                videoPath: videoPath,
+                subtitlePath: subtitlePath,
+                subtitleSource: origin,
+                duration: info.duration,
+                sourceSize: source.size,
+                sourceModified: source.modified,
+                subtitleSize: sidecar?.size,
+                subtitleModified: sidecar?.modified,
+                cueCount: document.cues.count,
+                skippedCues: document.warnings.skippedCues,
+                indexedAt: Date().timeIntervalSince1970
+            )
+        }
+
+        if let subtitlePath = item.subtitlePath {
+            return parse(subtitlesAt: subtitlePath, title: title) { film(subtitlePath, "sidecar", $1) }
+        }
+        guard let stream = info.preferredTextSubtitleStream else {
+            if info.subtitleStreams.isEmpty {
+                return .skipped("no subtitles: no .srt, .vtt or .ass file of the same name beside it, and no subtitle stream inside")
+            }
+            let codecs = Set(info.subtitleStreams.map(\.codec)).sorted().joined(separator: ", ")
+            return .skipped("no text subtitles: its subtitle streams (\(codecs)) are images; put an .srt file of the same name beside it")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try await probe.extractSubtitles(from: videoPath, stream: stream)
+        } catch {
+            return .failed("could not extract subtitle stream \(stream.index): \(error.description)")
+        }
+        do {
+            let document = try SubtitleParser.parse(bytes, format: .subRip, source: "\(videoPath) (stream \(stream.index))")
+            return check(document, source: "subtitle stream \(stream.index)") { film(videoPath, "embedded:\(stream.index)", document) }
+        } catch {
+            return .failed(error.description)
+        }
+    }
+
+    private func parse(subtitlesAt path: String, title: String, makeFilm: (String, SubtitleDocument) -> FilmRecord) -> Outcome {
+        do {
+            let document = try SubtitleParser.parse(fileAt: path)
+            return check(document, source: path) { makeFilm(title, document) }
+        } catch {
+            return .failed(error.description)
+        }
+    }
+
+    private func check(_ document: SubtitleDocument, source: String, makeFilm: () -> FilmRecord) -> Outcome {
+        if document.cues.isEmpty {
+            let left = document.warnings.skippedCues > 0 ? " (\(document.warnings.summary))" : ""
+            return .failed("no usable cues in \(source)\(left): is it really SubRip, WebVTT or ASS?")
+        }
+        guard document.cues.contains(where: { $0.kind == .speech }) else {
+            return .skipped("no spoken lines in \(source), only music, sound annotations or credits")
+        }
+        return .read(makeFilm(), document)
+    }
+}
+
+/// Size and modification time: enough to tell that a file changed without reading it.
+struct Fingerprint: Equatable {
+    var size: Int64
+    var modified: Double
+
+    init?(path: String) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = attributes[.size] as? NSNumber,
+            let modified = attributes[.modificationDate] as? Date,
+            FileManager.default.isReadableFile(atPath: path)
+        else { return nil }
+        self.size = size.int64Value
+        self.modified = modified.timeIntervalSince1970
+    }
+}

@@ -1,0 +1,327 @@
+public import CinemaCore
+import Foundation
+import GRDB
+
+/// The film library on disk: `library.sqlite` with films, cues and a full-text index of what is
+/// said. Safe to share between tasks; reads run concurrently (WAL), writes one at a time.
+public struct LibraryDatabase: Sendable {
+    public let path: String
+    public let configuration: LibraryConfiguration
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the library at `path` and brings its schema up to date.
+    public static func open(
+        path: String,
+        configuration: LibraryConfiguration = LibraryConfiguration()
+    ) throws(LibraryError)
+        -> LibraryDatabase
+    {
+        var grdb = Configuration()
+        grdb.prepareDatabase { db in
+            // WAL commits need not wait for the disk: a crash loses at most the last index run.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        grdb.busyMode = .timeout(10)
+        do {
+            let pool = try DatabasePool(path: path, configuration: grdb)
+            try Self.migrator.migrate(pool)
+            return LibraryDatabase(path: path, configuration: configuration, writer: pool)
+        } catch {
+            throw LibraryError(error, path: path)
+        }
+    }
+
+    private init(path: String, configuration: LibraryConfiguration, writer: any DatabaseWriter) {
+        self.path = path
+        self.configuration = configuration
+        self.writer = writer
+    }
+
+    // MARK: Schema
+
+    /// Frozen migrations: a shipped migration is never edited, only followed by a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: films, cues, full-text index") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE film (
+                        id INTEGER PRIMARY KEY,
+                        sourcePath TEXT NOT NULL UNIQUE,
+                        title TEXT NOT NULL,
+                        videoPath TEXT,
+                        subtitlePath TEXT NOT NULL,
+                        subtitleSource TEXT NOT NULL,
+                        duration REAL,
+                        sourceSize INTEGER NOT NULL,
+                        sourceModified REAL NOT NULL,
+                        subtitleSize INTEGER,
+                        subtitleModified REAL,
+                        cueCount INTEGER NOT NULL,
+                        skippedCues INTEGER NOT NULL,
+                        indexedAt REAL NOT NULL
+                    );
+                    CREATE TABLE cue (
+                        id INTEGER PRIMARY KEY,
+                        filmId INTEGER NOT NULL REFERENCES film(id) ON DELETE CASCADE,
+                        ordinal INTEGER NOT NULL,
+                        start REAL NOT NULL,
+                        "end" REAL NOT NULL,
+                        text TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        annotations TEXT,
+                        speakerTurns INTEGER NOT NULL,
+                        replyId INTEGER,
+                        UNIQUE (filmId, ordinal)
+                    );
+                    CREATE VIRTUAL TABLE cue_fts USING fts5(
+                        text,
+                        content = 'cue',
+                        content_rowid = 'id',
+                        tokenize = 'porter unicode61 remove_diacritics 2'
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+
+    // MARK: Reading the library
+
+    public func statistics() async throws(LibraryError) -> LibraryStatistics {
+        try await read { db in
+            let films = try FilmRecord.fetchCount(db)
+            let cues = try CueRecord.fetchCount(db)
+            let spoken = try CueRecord.filter(CueRecord.Columns.kind == CueKind.speech).fetchCount(db)
+            return LibraryStatistics(films: films, cues: cues, spokenCues: spoken)
+        }
+    }
+
+    public func films() async throws(LibraryError) -> [Film] {
+        try await read { db in
+            try FilmRecord.order(FilmRecord.Columns.title.collating(.localizedCaseInsensitiveCompare)).fetchAll(db).map(\.film)
+        }
+    }
+
+    public func film(id: Int64) async throws(LibraryError) -> Film? {
+        try await read { db in try FilmRecord.fetchOne(db, key: id)?.film }
+    }
+
+    /// The clip of one cue, padded and clamped to its film.
+    public func clip(id: Int64) async throws(LibraryError) -> Clip? {
+        try await read { db in
+            try Row.fetchOne(db, sql: Self.clipSelect + " WHERE cue.id = ?", arguments: [id]).map(makeClip)
+        }
+    }
+
+    /// The line that answers a cue: the next spoken cue of the same film, when it starts within
+    /// the reply window. One primary-key lookup, precomputed at indexing time.
+    public func reply(to clipID: Int64) async throws(LibraryError) -> Clip? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: Self.clipSelect + " JOIN cue AS asked ON asked.replyId = cue.id WHERE asked.id = ?",
+                arguments: [clipID]
+            ).map(makeClip)
+        }
+    }
+
+    /// Spoken lines that match the text, best first. Any text is a valid query.
+    public func search(_ text: String, limit: Int? = nil) async throws(LibraryError) -> [Clip] {
+        try await search(SearchQuery(text), limit: limit)
+    }
+
+    public func search(_ query: SearchQuery, limit: Int? = nil) async throws(LibraryError) -> [Clip] {
+        let limit = max(1, limit ?? configuration.searchLimit)
+        let expressions = query.matchExpressions
+        guard !expressions.isEmpty else { return [] }
+        return try await read { db in
+            for expression in expressions {
+                // Ranking inside the FTS subquery lets FTS5 sort by bm25 before the joins.
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(Self.clipColumns), ranked.rank AS rank
+                        FROM (SELECT rowid, rank FROM cue_fts WHERE cue_fts MATCH ? ORDER BY rank LIMIT ?) AS ranked
+                        JOIN cue ON cue.id = ranked.rowid
+                        JOIN film ON film.id = cue.filmId
+                        ORDER BY ranked.rank
+                        """,
+                    arguments: [expression, limit]
+                )
+                if !rows.isEmpty {
+                    return rows.map { row in
+                        var clip = makeClip(row)
+                        // bm25 is negative, lower is better; people expect higher is better.
+                        clip.score = -(row["rank"] as Double)
+                        return clip
+                    }
+                }
+            }
+            return []
+        }
+    }
+
+    private static let clipColumns = """
+        cue.id, cue.filmId, cue.start, cue."end", cue.text, film.title, film.videoPath, film.duration
+        """
+    private static let clipSelect = "SELECT \(clipColumns) FROM cue JOIN film ON film.id = cue.filmId"
+
+    private func makeClip(_ row: Row) -> Clip {
+        let cueStart: Double = row["start"]
+        let cueEnd: Double = row["end"]
+        let duration: Double? = row["duration"]
+        var end = cueEnd + configuration.padAfter
+        if let duration, duration > 0 { end = min(end, duration) }
+        let start = max(0, cueStart - configuration.padBefore)
+        return Clip(
+            id: row["id"],
+            filmID: row["filmId"],
+            filmTitle: row["title"],
+            videoPath: row["videoPath"],
+            start: start,
+            end: max(end, min(cueEnd, duration ?? cueEnd)),
+            cueStart: cueStart,
+            cueEnd: cueEnd,
+            text: row["text"]
+        )
+    }
+
+    // MARK: Writing the library
+
+    /// The fingerprints of the films indexed from files under `roots`, by source path.
+    func storedFilms(under roots: [String]) async throws(LibraryError) -> [String: FilmRecord] {
+        try await read { db in
+            var films: [String: FilmRecord] = [:]
+            for root in roots {
+                let prefix = root.hasSuffix("/") ? root : root + "/"
+                let request = FilmRecord.filter(
+                    FilmRecord.Columns.sourcePath == root || FilmRecord.Columns.sourcePath.like(Self.likePattern(prefix: prefix), escape: "\\")
+                )
+                for film in try request.fetchAll(db) { films[film.sourcePath] = film }
+            }
+            return films
+        }
+    }
+
+    private static func likePattern(prefix: String) -> String {
+        var escaped = ""
+        for character in prefix {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped + "%"
+    }
+
+    /// Stores a film and its cues, replacing the cues of the film with the same source path.
+    /// Returns the film's id.
+    @discardableResult
+    func save(_ film: FilmRecord, cues: [Cue]) async throws(LibraryError) -> Int64 {
+        let replyWindow = configuration.replyWindow
+        return try await write { db in
+            var film = film
+            if let existing = try FilmRecord.filter(FilmRecord.Columns.sourcePath == film.sourcePath).fetchOne(db) {
+                try Self.deleteCues(ofFilm: existing.id!, db)
+                film.id = existing.id
+                try film.update(db)
+            } else {
+                film.id = nil
+                try film.insert(db)
+            }
+            try Self.insert(cues, filmID: film.id!, replyWindow: replyWindow, db)
+            return film.id!
+        }
+    }
+
+    func removeFilms(ids: [Int64]) async throws(LibraryError) {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            for id in ids {
+                try Self.deleteCues(ofFilm: id, db)
+                _ = try FilmRecord.deleteOne(db, key: id)
+            }
+        }
+    }
+
+    /// Merges the full-text index into one segment; worth it after a large index run.
+    func optimizeSearchIndex() async throws(LibraryError) {
+        try await write { db in
+            try db.execute(sql: "INSERT INTO cue_fts(cue_fts) VALUES ('optimize')")
+        }
+    }
+
+    private static func deleteCues(ofFilm filmID: Int64, _ db: Database) throws {
+        // An external-content index forgets a row only when told its old text.
+        try db.execute(
+            sql: "INSERT INTO cue_fts(cue_fts, rowid, text) SELECT 'delete', id, text FROM cue WHERE filmId = ? AND kind = ?",
+            arguments: [filmID, CueKind.speech]
+        )
+        try db.execute(sql: "DELETE FROM cue WHERE filmId = ?", arguments: [filmID])
+    }
+
+    private static func insert(_ cues: [Cue], filmID: Int64, replyWindow: Double, _ db: Database) throws {
+        let firstID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM cue") ?? 0) + 1
+        let replies = ReplyLinker.replies(for: cues, window: replyWindow)
+        let insertCue = try db.cachedStatement(
+            sql: """
+                INSERT INTO cue (id, filmId, ordinal, start, "end", text, kind, annotations, speakerTurns, replyId)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        let insertText = try db.cachedStatement(sql: "INSERT INTO cue_fts (rowid, text) VALUES (?, ?)")
+        for (offset, cue) in cues.enumerated() {
+            let id = firstID + Int64(offset)
+            let replyID = replies[offset].map { firstID + Int64($0) }
+            let annotations = cue.annotations.isEmpty ? nil : cue.annotations.joined(separator: "\n")
+            try insertCue.execute(arguments: [
+                id, filmID, cue.ordinal, cue.start, cue.end, cue.text, cue.kind, annotations, cue.speakerTurns, replyID,
+            ])
+            if cue.kind == .speech {
+                try insertText.execute(arguments: [id, cue.text])
+            }
+        }
+    }
+
+    // MARK: Access
+
+    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LibraryError) -> T {
+        do {
+            return try await writer.read(body)
+        } catch {
+            throw LibraryError(error, path: path)
+        }
+    }
+
+    private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LibraryError) -> T {
+        do {
+            return try await writer.write(body)
+        } catch {
+            throw LibraryError(error, path: path)
+        }
+    }
+}
+
+public struct LibraryStatistics: Sendable, Equatable, Codable {
+    public var films: Int
+    public var cues: Int
+    public var spokenCues: Int
+}
+
+/// Links each spoken cue to the spoken cue that follows it, when it follows closely enough to be
+/// an answer rather than a new scene.
+enum ReplyLinker {
+    /// For each cue, the offset of its reply in `cues`, or `nil`.
+    static func replies(for cues: [Cue], window: Double) -> [Int?] {
+        var replies = [Int?](repeating: nil, count: cues.count)
+        var nextSpoken: Int?
+        for index in cues.indices.reversed() {
+            let cue = cues[index]
+            guard cue.kind == .speech else { continue }
+            if let next = nextSpoken, cues[next].start - cue.end <= window {
+                replies[index] = next
+            }
+            nextSpoken = index
+        }
+        return replies
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct Cinema: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cinema",
+        abstract: "Cinema Chat: a TV that answers a visitor only with film clips.",
+        discussion: """
+            Every option can also be set with a CINEMA_* environment variable or in a .env file in
+            the working directory (flags win over the environment, the environment over .env).
+            Data lives in CINEMA_HOME (default ~/.local/share/cinema).
+            """,
+        version: CinemaVersion.current,
+        subcommands: [Demo.self, Index.self, Search.self]
+    )
+}
+
+enum CinemaVersion {
+    static let current = "0.1.0"
+}

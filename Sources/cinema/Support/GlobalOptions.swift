@@ -1,0 +1,56 @@
+import ArgumentParser
+import CinemaCore
+import CinemaLibrary
+import Configuration
+import Foundation
+import Logging
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The data directory. (env: CINEMA_HOME; default: ~/.local/share/cinema)", valueName: "dir"))
+    var home: String?
+
+    @Option(
+        help: ArgumentHelp("trace, debug, info, notice, warning, error or critical. (env: CINEMA_LOG_LEVEL; default: warning)", valueName: "level")
+    )
+    var logLevel: String?
+
+    /// Reads the configuration layers and sets up logging. `flags` are the subcommand's own options.
+    func context(flags: ConfigOverrides = ConfigOverrides()) async throws -> CommandContext {
+        var flags = flags
+        flags.set("home", home)
+        flags.set("log.level", logLevel)
+        let environment = ProcessInfo.processInfo.environment
+        let reader: ConfigReader
+        do {
+            reader = try await ConfigurationLayers.reader(flags: flags, environment: environment)
+        } catch {
+            throw ValidationError("Could not read the .env file in \(FileManager.default.currentDirectoryPath): \(error)")
+        }
+        let levelName = reader.string(forKey: "log.level", default: "warning")
+        guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
+            throw ValidationError("Unknown log level '\(levelName)'. Use trace, debug, info, notice, warning, error or critical.")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return CommandContext(reader: reader, home: CinemaHome(reader: reader, environment: environment), logger: Logger(label: "cinema"))
+    }
+}
+
+/// What a subcommand needs once its options are read.
+struct CommandContext {
+    let reader: ConfigReader
+    let home: CinemaHome
+    let logger: Logger
+
+    var libraryConfiguration: LibraryConfiguration { LibraryConfiguration(reader: reader) }
+
+    /// Opens the library in the data directory, creating both when needed.
+    func openLibrary() throws -> LibraryDatabase {
+        try home.prepare()
+        return try LibraryDatabase.open(path: home.libraryDatabasePath, configuration: libraryConfiguration)
+    }
+}
