@@ -1,3 +1,4 @@
+import CinemaCore
 import Foundation
 
 /// One film to index: a video with its sidecar subtitles (if any), or a bare subtitle file.
@@ -27,7 +28,7 @@ enum LibraryScanner {
         var scan = Scan()
         var seen = Set<String>()
         for path in paths {
-            let root = absolute(path)
+            let root = AbsolutePath.resolve(path)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
                 scan.problems.append(IndexIssue(path: root, reason: "no such file or folder; check the path"))
@@ -52,12 +53,6 @@ enum LibraryScanner {
         }
         scan.items.sort { $0.sourcePath < $1.sourcePath }
         return scan
-    }
-
-    static func absolute(_ path: String) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
-        let absolute = expanded.hasPrefix("/") ? expanded : FileManager.default.currentDirectoryPath + "/" + expanded
-        return (absolute as NSString).standardizingPath
     }
 
     private static func walk(_ root: String, problems: inout [IndexIssue]) -> [String] {

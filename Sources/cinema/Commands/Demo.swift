@@ -1,6 +1,55 @@
 import ArgumentParser
+import CinemaCore
+import CinemaLibrary
+import Configuration
+import Foundation
 
 struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Make the demo library.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        abstract: "Make the demo library and index it.",
+        discussion: """
+            Writes short films from dialogue that ships with Cinema Chat: each line spoken by espeak-ng
+            over a title card rendered by ffmpeg, with an exact .srt beside each video. Then indexes
+            them. Running it again only makes what is missing or out of date.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Where to write the films. (default: CINEMA_HOME/demo)", valueName: "dir"))
+    var directory: String?
+
+    @Flag(help: "Make every film again, even those that are up to date.")
+    var force = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let context = try await global.context()
+        let library = try context.openLibrary()
+        let directory = directory.map { AbsolutePath.resolve($0) } ?? context.home.demoDirectory
+        let display = ProgressDisplay()
+        display.note("Making the demo library in \(directory)")
+        let builder = DemoLibraryBuilder(
+            configuration: context.libraryConfiguration,
+            espeak: context.reader.string(forKey: "espeak", default: "espeak-ng"),
+            logger: context.logger
+        )
+        let made = try await builder.build(into: directory, force: force) { step in
+            display.update(completed: step.completed, total: step.total, label: step.label)
+        }
+        display.finish()
+        print(
+            "Demo films: \(made.rendered.count) made, \(made.reused.count) already up to date "
+                + "(\(made.lines) lines in all) in \(String(format: "%.1f", made.seconds)) s."
+        )
+
+        let indexer = Indexer(database: library, probe: MediaProbe(configuration: context.libraryConfiguration), logger: context.logger)
+        let report = try await indexer.index([directory]) { step in
+            display.update(completed: step.completed, total: step.total, label: "\(step.outcome.rawValue) \(step.path)")
+        }
+        display.finish()
+        let statistics = try await library.statistics()
+        print(IndexSummary(report: report, statistics: statistics, libraryPath: library.path).text)
+        if report.hasFailures { throw ExitCode.failure }
+        print("Try it: cinema search \"hello\"")
+    }
 }
