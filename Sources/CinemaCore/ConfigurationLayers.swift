@@ -11,14 +11,14 @@ public enum ConfigurationLayers {
     public static func reader(
         flags: ConfigOverrides = ConfigOverrides(),
         environment: [String: String],
-        dotEnvPath: FilePath? = ".env"
+        dotEnvPath: String? = ".env"
     ) async throws -> ConfigReader {
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags.values),
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: prefix),
         ]
         if let dotEnvPath {
-            let dotEnv = try await EnvironmentVariablesProvider(environmentFilePath: dotEnvPath, allowMissing: true)
+            let dotEnv = try await EnvironmentVariablesProvider(environmentFilePath: FilePath(dotEnvPath), allowMissing: true)
             providers.append(dotEnv.prefixKeys(with: prefix))
         }
         return ConfigReader(providers: providers)

@@ -65,7 +65,7 @@ public struct ExternalTool: Sendable {
         } catch let error as ToolError {
             throw error
         } catch let error as SubprocessError where error.code == .executableNotFound {
-            throw .missing(tool: name, hint: installHint)
+            throw .missing(tool: name, executable: self.executable, hint: installHint)
         } catch let error as SubprocessError where error.code == .outputLimitExceeded {
             throw .failed(tool: name, status: "stopped", message: "it wrote more than \(outputLimit >> 20) MiB")
         } catch is CancellationError {
@@ -82,15 +82,15 @@ public struct ExternalTool: Sendable {
 }
 
 public enum ToolError: Error, CustomStringConvertible, Equatable {
-    case missing(tool: String, hint: String)
+    case missing(tool: String, executable: String, hint: String)
     case failed(tool: String, status: String, message: String)
     case timedOut(tool: String, after: Duration)
     case cancelled(tool: String)
 
     public var description: String {
         switch self {
-        case .missing(let tool, let hint):
-            "\(tool) was not found on PATH: \(hint)."
+        case .missing(let tool, let executable, let hint):
+            executable == tool ? "\(tool) was not found on PATH: \(hint)." : "\(tool) was not found at '\(executable)': \(hint)."
         case .failed(let tool, let status, let message):
             message.isEmpty ? "\(tool) failed (\(status))" : "\(tool) failed (\(status)): \(message)"
         case .timedOut(let tool, let after):

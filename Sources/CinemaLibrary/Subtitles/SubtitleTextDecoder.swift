@@ -1,6 +1,6 @@
 /// Turns the bytes of a subtitle file into text, whatever encoding the uploader used.
 ///
-/// Order of trust: a byte-order mark, then valid UTF-8, then UTF-16 recognised by its zero bytes,
+/// Order of trust: a byte-order mark, then UTF-16 recognised by its zero bytes, then valid UTF-8,
 /// then Windows-1252 (which decodes any byte, so it is the last resort for old European files).
 public enum SubtitleTextDecoder {
     public enum Encoding: String, Sendable, Equatable {
@@ -29,14 +29,15 @@ public enum SubtitleTextDecoder {
         if bytes.starts(with: [0xFE, 0xFF]) {
             return Decoded(text: utf16(bytes.dropFirst(2), littleEndian: false), encoding: .utf16BigEndian)
         }
-        if let text = String(validating: bytes, as: UTF8.self) {
-            return Decoded(text: text, encoding: .utf8)
-        }
+        // Before the UTF-8 check: NUL is valid UTF-8, so UTF-16 Latin text would pass it.
         if let littleEndian = looksLikeBOMlessUTF16(bytes) {
             return Decoded(
                 text: utf16(bytes[...], littleEndian: littleEndian),
                 encoding: littleEndian ? .utf16LittleEndian : .utf16BigEndian
             )
+        }
+        if let text = String(validating: bytes, as: UTF8.self) {
+            return Decoded(text: text, encoding: .utf8)
         }
         return Decoded(text: windows1252(bytes), encoding: .windows1252)
     }

@@ -47,11 +47,14 @@ enum TimingLine: Equatable {
     case malformed
     case notTiming
 
+    private static let longArrow = Array("-->".utf8)
+    private static let shortArrow = Array("->".utf8)
+
     static func classify(_ line: Substring) -> TimingLine {
         let arrow: Range<Substring.Index>
-        if let long = line.firstRange(of: "-->") {
+        if let long = ByteSearch.firstRange(of: longArrow, in: line) {
             arrow = long
-        } else if let short = line.firstRange(of: "->"), looksTimed(line[..<short.lowerBound]) {
+        } else if let short = ByteSearch.firstRange(of: shortArrow, in: line), looksTimed(line[..<short.lowerBound]) {
             arrow = short
         } else {
             return .notTiming

@@ -55,8 +55,13 @@ enum TimestampParser {
         let minutes = components[components.count - 2]
         let hours = components.count == 3 ? components[0] : 0
         guard seconds < 60, minutes < 60 else { return nil }
-        let fractional = fractionDigits == 0 ? 0 : fraction / pow10(min(fractionDigits, 9))
-        return Double(hours * 3600 + minutes * 60 + seconds) + fractional
+        let whole = hours * 3600 + minutes * 60 + seconds
+        // Whole milliseconds first, so that "2,345" is exactly the Double 2.345, not 2.3449999….
+        if fractionDigits <= 3 {
+            let milliseconds = Int(fraction) * [1000, 100, 10, 1][fractionDigits]
+            return Double(whole * 1000 + milliseconds) / 1000
+        }
+        return Double(whole) + fraction / pow10(min(fractionDigits, 9))
     }
 
     private static func pow10(_ exponent: Int) -> Double {
