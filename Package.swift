@@ -39,6 +39,7 @@ let package = Package(
             dependencies: [
                 "CinemaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -72,6 +73,7 @@ let package = Package(
             name: "CinemaTestSupport",
             dependencies: [
                 "CinemaCore",
+                "CinemaLibrary",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: swiftSettings

@@ -57,16 +57,11 @@ public struct DemoFilm: Sendable, Equatable {
     }
 
     /// A stable fingerprint of everything that shapes the film's picture and sound, so that an
-    /// unchanged film is not rendered again. (Swift's `Hasher` is seeded per process; FNV-1a is not.)
+    /// unchanged film is not rendered again.
     func fingerprint(generator: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var text = "\(generator)|\(slug)|\(title)|\(year)|\(background)|"
         for (name, voice) in cast.sorted(by: { $0.key < $1.key }) { text += "\(name)=\(voice.name),\(voice.pitch),\(voice.speed)|" }
         for line in lines { text += "\(line.newScene)|\(line.speaker)|\(line.text)\n" }
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
+        return String(StableHash.fnv1a(text), radix: 16)
     }
 }

@@ -31,6 +31,7 @@ public struct Indexer: Sendable {
         report.failed = scan.problems
         report.unpairedSubtitles = scan.unpairedSubtitles
 
+        logger.debug("Scanned folders", metadata: ["index.files": "\(scan.items.count)", "index.seconds": "\((clock.now - started) / .seconds(1))"])
         let stored = try await database.storedFilms(under: scan.scannedRoots)
         let reader = FilmReader(probe: probe, subtitlesOnly: subtitlesOnly)
         let total = scan.items.count
@@ -47,10 +48,11 @@ public struct Indexer: Sendable {
                 for _ in 0..<width { startNext() }
                 var completed = 0
                 while let (item, outcome) = try await group.next() {
+                    // Start the next file before writing this one, so that reading and writing overlap.
+                    startNext()
                     completed += 1
                     let label = try await record(outcome, of: item, isNew: stored[item.sourcePath] == nil, in: &report)
                     progress(IndexProgress(completed: completed, total: total, path: item.sourcePath, outcome: label))
-                    startNext()
                 }
             }
         } catch {
@@ -58,6 +60,10 @@ public struct Indexer: Sendable {
             throw LibraryError(error, path: database.path)
         }
 
+        logger.debug(
+            "Read and stored films",
+            metadata: ["index.cues": "\(report.cuesWritten)", "index.seconds": "\((clock.now - started) / .seconds(1))"]
+        )
         let present = Set(scan.items.map(\.sourcePath))
         let gone = stored.values.filter { film in
             !present.contains(film.sourcePath) && (film.subtitleSource == FilmReader.subtitlesOnlySource) == subtitlesOnly
@@ -67,7 +73,10 @@ public struct Indexer: Sendable {
         for film in gone { logger.info("Removed a film whose file is gone", metadata: ["film.path": "\(film.sourcePath)"]) }
 
         // One merged index segment keeps searches fast after a large run.
-        if report.cuesWritten >= 10_000 { try await database.optimizeSearchIndex() }
+        if report.cuesWritten >= 10_000 {
+            try await database.optimizeSearchIndex()
+            logger.debug("Merged the search index", metadata: ["index.seconds": "\((clock.now - started) / .seconds(1))"])
+        }
         report.seconds = (clock.now - started) / .seconds(1)
         return report
     }
@@ -154,6 +163,8 @@ struct FilmReader: Sendable {
         let info: MediaInfo
         do {
             info = try await probe.probe(videoPath)
+        } catch .missing(let tool, let executable, let hint) {
+            return .failed(ToolError.missing(tool: tool, executable: executable, hint: hint).description)
         } catch {
             return .failed("ffprobe could not read the video: \(error.description)")
         }

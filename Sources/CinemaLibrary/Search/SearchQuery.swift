@@ -2,8 +2,9 @@
 ///
 /// Visitor text never reaches FTS5's query syntax: the text is split into words here, and each
 /// word is passed as a quoted string, so quotes, `?`, `NOT`, `-`, `*`, `:` and emoji are all just
-/// text. Common function words ("the", "you", "is") are dropped when the sentence has other
-/// words, because they match most of a film and drown the words that matter.
+/// text. Common function words ("the", "you", "is") are left out of the broad expressions when
+/// the sentence has other words, because they match most of a film and drown the words that
+/// matter.
 public struct SearchQuery: Sendable, Equatable {
     public let text: String
     /// Every word, lower-cased, in order.
@@ -18,25 +19,59 @@ public struct SearchQuery: Sendable, Equatable {
         self.keywords = words.filter { !StopWords.english.contains($0) && seen.insert($0).inserted }
     }
 
-    /// The expressions to try, best first; a search stops at the first that finds anything.
+    /// One way to match the query, and how to rank what it matches.
+    public struct Tier: Sendable, Equatable {
+        public var expression: String
+        public var ranking: Ranking
+    }
+
+    public enum Ranking: Sendable, Equatable {
+        /// SQLite's BM25: right when the expression is a few meaningful words.
+        case bm25
+        /// Every match contains all the words, so the closest match is the line with the fewest
+        /// other words. (BM25 would walk the whole index of "you" and "I" to weigh them.)
+        case coverage
+    }
+
+    /// The expressions to try, broadest first. A search takes the first that matches something
+    /// and is small enough to rank; see `LibraryDatabase.search`.
     ///
-    /// With keywords: any of them (BM25 ranks lines that have more of them higher). With only
-    /// stop words ("who are you?"): the exact phrase, then all of the words, then any of them.
-    public var matchExpressions: [String] {
-        if !keywords.isEmpty {
-            return [keywords.map(Self.quoted).joined(separator: " OR ")]
-        }
-        guard !words.isEmpty else { return [] }
+    /// With keywords: any of them, then all of them, then the whole sentence as a phrase, then
+    /// all its words in any order. With only common words ("who are you?"): the phrase, all the
+    /// words, then any of them.
+    public var tiers: [Tier] {
         var unique: [String] = []
         for word in words where !unique.contains(word) { unique.append(word) }
-        let phrase = Self.quoted(words.joined(separator: " "))
-        if unique.count == 1 { return [phrase] }
-        return [phrase, unique.map(Self.quoted).joined(separator: " AND "), unique.map(Self.quoted).joined(separator: " OR ")]
+        var tiers: [Tier] = []
+        if !keywords.isEmpty {
+            tiers.append(Tier(expression: Self.any(keywords), ranking: .bm25))
+        }
+        if keywords.count >= 2 {
+            tiers.append(Tier(expression: Self.all(keywords), ranking: .bm25))
+        }
+        if words.count >= 2 {
+            tiers.append(Tier(expression: Self.quoted(words.joined(separator: " ")), ranking: .coverage))
+        }
+        if unique.count >= 2 {
+            tiers.append(Tier(expression: Self.all(unique), ranking: .coverage))
+        }
+        if keywords.isEmpty && !unique.isEmpty {
+            tiers.append(Tier(expression: Self.any(unique), ranking: .bm25))
+        }
+        return tiers
     }
+
+    /// The broadest expression, for when every tier matches too much to rank in full.
+    public var broadestExpression: String? {
+        keywords.isEmpty ? (words.isEmpty ? nil : Self.any(words)) : Self.any(keywords)
+    }
+
+    private static func any(_ words: [String]) -> String { words.map(quoted).joined(separator: " OR ") }
+    private static func all(_ words: [String]) -> String { words.map(quoted).joined(separator: " AND ") }
 
     /// FTS5 string literal: double quotes inside are doubled, so nothing in it is syntax.
     static func quoted(_ word: String) -> String {
-        "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        "\"" + word.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 
     /// Splits like SQLite's `unicode61` tokenizer: runs of letters and digits are words, all else
@@ -60,11 +95,5 @@ public struct SearchQuery: Sendable, Equatable {
         }
         flush()
         return words
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -110,7 +110,7 @@ public struct LibraryDatabase: Sendable {
     /// The clip of one cue, padded and clamped to its film.
     public func clip(id: Int64) async throws(LibraryError) -> Clip? {
         try await read { db in
-            try Row.fetchOne(db, sql: Self.clipSelect + " WHERE cue.id = ?", arguments: [id]).map(makeClip)
+            try Row.fetchOne(db.cachedStatement(sql: Self.clipSelect + " WHERE cue.id = ?"), arguments: [id]).map(makeClip)
         }
     }
 
@@ -119,8 +119,7 @@ public struct LibraryDatabase: Sendable {
     public func reply(to clipID: Int64) async throws(LibraryError) -> Clip? {
         try await read { db in
             try Row.fetchOne(
-                db,
-                sql: Self.clipSelect + " JOIN cue AS asked ON asked.replyId = cue.id WHERE asked.id = ?",
+                db.cachedStatement(sql: Self.clipSelect + " JOIN cue AS asked ON asked.replyId = cue.id WHERE asked.id = ?"),
                 arguments: [clipID]
             ).map(makeClip)
         }
@@ -133,32 +132,21 @@ public struct LibraryDatabase: Sendable {
 
     public func search(_ query: SearchQuery, limit: Int? = nil) async throws(LibraryError) -> [Clip] {
         let limit = max(1, limit ?? configuration.searchLimit)
-        let expressions = query.matchExpressions
-        guard !expressions.isEmpty else { return [] }
         return try await read { db in
-            for expression in expressions {
-                // Ranking inside the FTS subquery lets FTS5 sort by bm25 before the joins.
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT \(Self.clipColumns), ranked.rank AS rank
-                        FROM (SELECT rowid, rank FROM cue_fts WHERE cue_fts MATCH ? ORDER BY rank LIMIT ?) AS ranked
-                        JOIN cue ON cue.id = ranked.rowid
-                        JOIN film ON film.id = cue.filmId
-                        ORDER BY ranked.rank
-                        """,
-                    arguments: [expression, limit]
-                )
-                if !rows.isEmpty {
-                    return rows.map { row in
-                        var clip = makeClip(row)
-                        // bm25 is negative, lower is better; people expect higher is better.
-                        clip.score = -(row["rank"] as Double)
-                        return clip
-                    }
+            let hits = try ClipSearch.hits(for: query, limit: limit, in: db)
+            guard !hits.isEmpty else { return [] }
+            let rows = try Row.fetchAll(
+                db.cachedStatement(sql: Self.clipSelect + " WHERE cue.id IN (SELECT value FROM json_each(?))"),
+                arguments: [ClipSearch.jsonArray(hits.map(\.id))]
+            )
+            let clips = Dictionary(uniqueKeysWithValues: rows.map { row in (row["id"] as Int64, makeClip(row)) })
+            return hits.compactMap { hit in
+                clips[hit.id].map { clip in
+                    var clip = clip
+                    clip.score = hit.score
+                    return clip
                 }
             }
-            return []
         }
     }
 
@@ -250,6 +238,14 @@ public struct LibraryDatabase: Sendable {
         }
     }
 
+    /// Asks FTS5 to verify that the index matches the cues table; throws if it does not.
+    func checkSearchIndexIntegrity() async throws(LibraryError) {
+        // FTS5 takes its commands as INSERTs, so even this check needs the writer.
+        try await write { db in
+            try db.execute(sql: "INSERT INTO cue_fts(cue_fts, rank) VALUES ('integrity-check', 1)")
+        }
+    }
+
     private static func deleteCues(ofFilm filmID: Int64, _ db: Database) throws {
         // An external-content index forgets a row only when told its old text.
         try db.execute(
@@ -260,25 +256,11 @@ public struct LibraryDatabase: Sendable {
     }
 
     private static func insert(_ cues: [Cue], filmID: Int64, replyWindow: Double, _ db: Database) throws {
-        let firstID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM cue") ?? 0) + 1
+        let firstID = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM cue")) ?? 0) + 1
         let replies = ReplyLinker.replies(for: cues, window: replyWindow)
-        let insertCue = try db.cachedStatement(
-            sql: """
-                INSERT INTO cue (id, filmId, ordinal, start, "end", text, kind, annotations, speakerTurns, replyId)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        )
-        let insertText = try db.cachedStatement(sql: "INSERT INTO cue_fts (rowid, text) VALUES (?, ?)")
+        let insertion = try CueInsertion(db)
         for (offset, cue) in cues.enumerated() {
-            let id = firstID + Int64(offset)
-            let replyID = replies[offset].map { firstID + Int64($0) }
-            let annotations = cue.annotations.isEmpty ? nil : cue.annotations.joined(separator: "\n")
-            try insertCue.execute(arguments: [
-                id, filmID, cue.ordinal, cue.start, cue.end, cue.text, cue.kind, annotations, cue.speakerTurns, replyID,
-            ])
-            if cue.kind == .speech {
-                try insertText.execute(arguments: [id, cue.text])
-            }
+            try insertion.insert(cue, id: firstID + Int64(offset), filmID: filmID, replyID: replies[offset].map { firstID + Int64($0) })
         }
     }
 
