@@ -1,0 +1,61 @@
+import Foundation
+import Subprocess
+import SystemPackage
+
+/// Runs the `cinema` binary that `swift build` made, the way a person at a terminal would.
+public enum CinemaExecutable {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
+    }
+
+    /// The built binary, beside the test bundle in the build folder.
+    public static var path: String {
+        let bundle = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        var directory = bundle.deletingLastPathComponent()
+        // On Linux the tests run from `<build>/debug/<package>PackageTests.xctest`.
+        if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent("cinema").path
+    }
+
+    /// Runs `cinema` with `arguments`; `environment` replaces the inherited one entirely except
+    /// for PATH and HOME, so the machine's own settings cannot leak into a test.
+    public static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil,
+        input: String = "",
+        asUser user: String? = nil
+    ) async throws -> Result {
+        var variables: [Environment.Key: String] = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
+        ]
+        for (key, value) in environment { variables[Environment.Key(stringLiteral: key)] = value }
+        let executable: Executable
+        var allArguments = arguments
+        if let user {
+            // setpriv drops root for tests about permissions, which root would otherwise bypass.
+            executable = .path("/usr/bin/setpriv")
+            allArguments = ["--reuid=\(user)", "--regid=\(user == "nobody" ? "nogroup" : user)", "--clear-groups", path] + arguments
+        } else {
+            executable = .path(FilePath(path))
+        }
+        let result = try await Subprocess.run(
+            executable,
+            arguments: Arguments(allArguments),
+            environment: .custom(variables),
+            workingDirectory: workingDirectory.map { FilePath($0) },
+            input: .string(input),
+            output: .string(limit: 32 << 20),
+            error: .string(limit: 32 << 20)
+        )
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
+        }
+        return Result(status: status, standardOutput: result.standardOutput, standardError: result.standardError)
+    }
+}

@@ -1,0 +1,68 @@
+import CinemaLibrary
+import Foundation
+
+/// Small real videos made with ffmpeg, for tests that need actual media files.
+public enum MediaFixtures {
+    private static let ffmpeg = ExternalTool(name: "ffmpeg", executable: "ffmpeg", installHint: "sudo apt-get install ffmpeg")
+
+    public struct SubtitleTrack: Sendable {
+        public var srt: String
+        public var language: String?
+
+        public init(srt: String, language: String?) {
+            self.srt = srt
+            self.language = language
+        }
+    }
+
+    /// A video of `seconds` with a test picture and a tone; with `subtitles`, each becomes a text
+    /// subtitle stream inside the file (so use .mkv or .mp4).
+    public static func makeVideo(
+        at path: String,
+        seconds: Double = 6,
+        title: String? = nil,
+        subtitles: [SubtitleTrack] = []
+    ) async throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        var arguments = [
+            "-nostdin", "-v", "error", "-y",
+            "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=\(seconds)",
+            "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
+        ]
+        var subtitleFiles: [String] = []
+        for (index, track) in subtitles.enumerated() {
+            let file = directory + "/.track-\(UUID().uuidString)-\(index).srt"
+            try Data(track.srt.utf8).write(to: URL(fileURLWithPath: file))
+            subtitleFiles.append(file)
+            arguments += ["-i", file]
+        }
+        defer { for file in subtitleFiles { try? FileManager.default.removeItem(atPath: file) } }
+        arguments += ["-map", "0:v", "-map", "1:a"]
+        for index in subtitles.indices { arguments += ["-map", "\(index + 2):s"] }
+        arguments += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]
+        if !subtitles.isEmpty {
+            arguments += ["-c:s", path.hasSuffix(".mp4") ? "mov_text" : "srt"]
+        }
+        for (index, track) in subtitles.enumerated() {
+            if let language = track.language { arguments += ["-metadata:s:s:\(index)", "language=\(language)"] }
+        }
+        if let title { arguments += ["-metadata", "title=\(title)"] }
+        arguments += ["-t", "\(seconds)", "file:" + path]
+        _ = try await ffmpeg.run(arguments, timeout: .seconds(120))
+    }
+
+    /// The length of a media file in seconds, as ffprobe reads it.
+    public static func duration(of path: String) async throws -> Double {
+        try await MediaProbe().probe(path).duration ?? 0
+    }
+
+    /// Decodes a media file's audio to mono 16 kHz samples.
+    public static func audioSamples(of path: String, sampleRate: Int = 16000) async throws -> [Int16] {
+        let output = try await ffmpeg.run(
+            ["-nostdin", "-v", "error", "-i", path, "-ac", "1", "-ar", "\(sampleRate)", "-f", "s16le", "pipe:1"],
+            outputLimit: 256 << 20,
+            timeout: .seconds(120)
+        ).standardOutput
+        return stride(from: 0, to: output.count - 1, by: 2).map { Int16(bitPattern: UInt16(output[$0]) | UInt16(output[$0 + 1]) << 8) }
+    }
+}
