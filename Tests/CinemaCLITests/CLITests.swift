@@ -88,6 +88,42 @@ struct CLITests {
         }
     }
 
+    @Test("An unreadable file is named in the report, the readable ones are indexed, and --json says the same")
+    func unreadableFile() async throws {
+        try await TemporaryDirectory.with { directory in
+            try directory.write("films/Readable.srt", "1\n00:00:01,000 --> 00:00:02,000\nI can be read.\n")
+            let locked = try directory.write("films/Locked.srt", "1\n00:00:01,000 --> 00:00:02,000\nYou cannot read me.\n")
+            try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: locked)
+            let home = try directory.makeDirectory("home")
+            for path in [directory.path, directory.file("films"), home] {
+                try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: path)
+            }
+            // Root reads anything, so read as an ordinary user when the tests run as root.
+            let user = getuid() == 0 ? "nobody" : nil
+            let result = try await CinemaExecutable.run(
+                ["index", "--json", directory.file("films"), "--subtitles-only"],
+                environment: ["CINEMA_HOME": home],
+                workingDirectory: "/",
+                asUser: user
+            )
+            #expect(result.status == 1, "\(result.standardError)")
+            let report = try JSONDecoder().decode(ReportShape.self, from: Data(result.standardOutput.utf8))
+            #expect(report.added == ["Readable"])
+            #expect(report.failed.map(\.path) == [locked])
+            #expect(report.failed.first?.reason.contains("cannot be read") == true)
+        }
+    }
+
+    /// The parts of `cinema index --json` a script would read.
+    struct ReportShape: Decodable {
+        struct Issue: Decodable {
+            var path: String
+            var reason: String
+        }
+        var added: [String]
+        var failed: [Issue]
+    }
+
     @Test("A library file that is not SQLite: one clear line and a non-zero exit, the file untouched")
     func notSQLite() async throws {
         try await TemporaryDirectory.with { directory in

@@ -106,7 +106,11 @@ public struct Indexer: Sendable {
             report.spokenCuesWritten += document.cues.lazy.filter { $0.kind == .speech }.count
             if document.warnings.skippedCues > 0 {
                 report.cueWarnings.append(
-                    IndexIssue(path: film.subtitlePath, reason: "\(document.warnings.skippedCues) cues left out (\(document.warnings.summary))")
+                    IndexIssue(
+                        path: film.subtitlePath,
+                        reason:
+                            "\(document.warnings.skippedCues) \(document.warnings.skippedCues == 1 ? "cue" : "cues") left out (\(document.warnings.summary))"
+                    )
                 )
             }
             if isNew { report.added.append(film.title) } else { report.updated.append(film.title) }

@@ -44,7 +44,11 @@ struct Demo: AsyncParsableCommand {
 
         let indexer = Indexer(database: library, probe: MediaProbe(configuration: context.libraryConfiguration), logger: context.logger)
         let report = try await indexer.index([directory]) { step in
-            display.update(completed: step.completed, total: step.total, label: "\(step.outcome.rawValue) \(step.path)")
+            display.update(
+                completed: step.completed,
+                total: step.total,
+                label: "\(step.outcome.rawValue) \((step.path as NSString).lastPathComponent)"
+            )
         }
         display.finish()
         let statistics = try await library.statistics()

@@ -32,7 +32,11 @@ struct Index: AsyncParsableCommand {
         display.note("Indexing \(paths.joined(separator: ", ")) into \(library.path)")
         let indexer = Indexer(database: library, probe: MediaProbe(configuration: context.libraryConfiguration), logger: context.logger)
         let report = try await indexer.index(paths, subtitlesOnly: subtitlesOnly) { step in
-            display.update(completed: step.completed, total: step.total, label: "\(step.outcome.rawValue) \(step.path)")
+            display.update(
+                completed: step.completed,
+                total: step.total,
+                label: "\(step.outcome.rawValue) \((step.path as NSString).lastPathComponent)"
+            )
         }
         display.finish()
         let statistics = try await library.statistics()
