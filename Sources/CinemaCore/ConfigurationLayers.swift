@@ -34,23 +34,13 @@ public struct ConfigOverrides: Sendable {
 
     public init() {}
 
-    public mutating func set(_ key: String, _ value: String?) {
-        guard let value else { return }
-        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.string(value), isSecret: false)
-    }
+    public mutating func set(_ key: String, _ value: String?) { put(key, value.map { .string($0) }) }
+    public mutating func set(_ key: String, _ value: Int?) { put(key, value.map { .int($0) }) }
+    public mutating func set(_ key: String, _ value: Double?) { put(key, value.map { .double($0) }) }
+    public mutating func set(_ key: String, _ value: Bool?) { put(key, value.map { .bool($0) }) }
 
-    public mutating func set(_ key: String, _ value: Int?) {
-        guard let value else { return }
-        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.int(value), isSecret: false)
-    }
-
-    public mutating func set(_ key: String, _ value: Double?) {
-        guard let value else { return }
-        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.double(value), isSecret: false)
-    }
-
-    public mutating func set(_ key: String, _ value: Bool?) {
-        guard let value else { return }
-        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.bool(value), isSecret: false)
+    private mutating func put(_ key: String, _ content: ConfigContent?) {
+        guard let content else { return }
+        values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(content, isSecret: false)
     }
 }

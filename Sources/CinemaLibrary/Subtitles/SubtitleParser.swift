@@ -6,12 +6,7 @@ public enum SubtitleParser {
     /// Parses a file on disk; the format comes from its extension, or from its content when the
     /// extension is unknown.
     public static func parse(fileAt path: String) throws(SubtitleError) -> SubtitleDocument {
-        let bytes: [UInt8]
-        do {
-            bytes = try readBytes(path)
-        } catch {
-            throw error
-        }
+        let bytes = try readBytes(path)
         let hint = SubtitleFormat(pathExtension: (path as NSString).pathExtension)
         return try parse(bytes, format: hint, source: path)
     }

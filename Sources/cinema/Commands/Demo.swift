@@ -42,17 +42,8 @@ struct Demo: AsyncParsableCommand {
                 + "(\(made.lines) lines in all) in \(String(format: "%.1f", made.seconds)) s."
         )
 
-        let indexer = Indexer(database: library, probe: MediaProbe(configuration: context.libraryConfiguration), logger: context.logger)
-        let report = try await indexer.index([directory]) { step in
-            display.update(
-                completed: step.completed,
-                total: step.total,
-                label: "\(step.outcome.rawValue) \((step.path as NSString).lastPathComponent)"
-            )
-        }
-        display.finish()
-        let statistics = try await library.statistics()
-        print(IndexSummary(report: report, statistics: statistics, libraryPath: library.path).text)
+        let report = try await context.index([directory], into: library, display: display)
+        print(try await IndexSummary.text(for: report, library: library))
         if report.hasFailures { throw ExitCode.failure }
         print("Try it: cinema search \"hello\"")
     }

@@ -30,7 +30,27 @@ struct Index: AsyncParsableCommand {
         let library = try context.openLibrary()
         let display = ProgressDisplay()
         display.note("Indexing \(paths.joined(separator: ", ")) into \(library.path)")
-        let indexer = Indexer(database: library, probe: MediaProbe(configuration: context.libraryConfiguration), logger: context.logger)
+        let report = try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display)
+        if json {
+            print(try JSONOutput.encode(report))
+        } else {
+            print(try await IndexSummary.text(for: report, library: library))
+        }
+        if report.hasFailures { throw ExitCode.failure }
+    }
+}
+
+extension CommandContext {
+    /// Indexes `paths` into `library`, showing a step per file on `display`.
+    func index(
+        _ paths: [String],
+        subtitlesOnly: Bool = false,
+        into library: LibraryDatabase,
+        display: ProgressDisplay
+    ) async throws
+        -> IndexReport
+    {
+        let indexer = Indexer(database: library, probe: MediaProbe(configuration: libraryConfiguration), logger: logger)
         let report = try await indexer.index(paths, subtitlesOnly: subtitlesOnly) { step in
             display.update(
                 completed: step.completed,
@@ -39,18 +59,16 @@ struct Index: AsyncParsableCommand {
             )
         }
         display.finish()
-        let statistics = try await library.statistics()
-        if json {
-            print(try JSONOutput.encode(report))
-        } else {
-            print(IndexSummary(report: report, statistics: statistics, libraryPath: library.path).text)
-        }
-        if report.hasFailures { throw ExitCode.failure }
+        return report
     }
 }
 
 /// The end-of-run summary a person reads.
 struct IndexSummary {
+    static func text(for report: IndexReport, library: LibraryDatabase) async throws -> String {
+        IndexSummary(report: report, statistics: try await library.statistics(), libraryPath: library.path).text
+    }
+
     let report: IndexReport
     let statistics: LibraryStatistics
     let libraryPath: String
