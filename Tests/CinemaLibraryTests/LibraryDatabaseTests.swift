@@ -139,6 +139,22 @@ struct LibraryDatabaseTests {
         }
     }
 
+    @Test("A line that says the whole sentence comes before shorter lines that share only its keyword")
+    func exactSentenceFirst() async throws {
+        try await TemporaryDirectory.with { directory in
+            let library = try TestLibrary(directory)
+            try library.writeSubtitles(
+                "Pardon.srt",
+                [(1, 2, "Say that again?"), (3, 4, "Say something funny."), (5, 6, "Pardon? What did you say?"), (7, 8, "Say it.")]
+            )
+            _ = try await library.indexer.index([directory.path], subtitlesOnly: true)
+            let clips = try await library.database.search("what did you say")
+            #expect(clips.first?.text == "Pardon? What did you say?")
+            #expect(clips.count == 4)
+            #expect(clips.map(\.score!) == clips.map(\.score!).sorted(by: >))
+        }
+    }
+
     @Test("Re-indexing skips unchanged files, re-reads changed ones and drops removed ones")
     func incremental() async throws {
         try await TemporaryDirectory.with { directory in

@@ -32,7 +32,7 @@ enum ClipSearch {
             guard !ids.isEmpty, ids.count <= rankingBudget else { continue }
             switch tier.ranking {
             case .bm25:
-                hits = try bm25(tier.expression, limit: limit, db)
+                hits = try bm25(tier.expression, limit: limit, sentence: query.words, db)
             case .coverage:
                 hits = try coverage(of: ids, queryWords: query.words.count, limit: limit, db)
             }
@@ -52,12 +52,35 @@ enum ClipSearch {
         return hits
     }
 
-    private static func bm25(_ expression: String, limit: Int, _ db: Database) throws -> [Hit] {
+    /// BM25 over the keywords, then lines that say the whole sentence move to the top.
+    ///
+    /// BM25 of a keyword tier knows nothing of the other words ("what did you say" is only
+    /// "say" to it); weighing the sentence in FTS5 as well would evaluate the phrase across the
+    /// whole index (p99 21 ms at 365k cues). Re-ranking twice `limit` of the best is cheap.
+    private static func bm25(_ expression: String, limit: Int, sentence: [String], _ db: Database) throws -> [Hit] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT ranked.rowid, ranked.rank, cue.text
+                    FROM (SELECT rowid, rank FROM cue_fts WHERE cue_fts MATCH ? ORDER BY rank LIMIT ?) AS ranked
+                    JOIN cue ON cue.id = ranked.rowid
+                    ORDER BY ranked.rank
+                    """
+            ),
+            arguments: [expression, limit * 2]
+        )
         // bm25 is negative, lower is better; people expect higher is better.
-        try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT rowid, rank FROM cue_fts WHERE cue_fts MATCH ? ORDER BY rank LIMIT ?"),
-            arguments: [expression, limit]
-        ).map { Hit(id: $0[0], score: -($0[1] as Double)) }
+        let scored = rows.map { row in (hit: Hit(id: row[0], score: -(row[1] as Double)), text: row[2] as String) }
+        guard sentence.count >= 2, let top = scored.first?.hit.score else { return scored.prefix(limit).map(\.hit) }
+        let exact = scored.filter { contains(SearchQuery.words(in: $0.text), sentence) }.map { Hit(id: $0.hit.id, score: $0.hit.score + top) }
+        let exactIDs = Set(exact.map(\.id))
+        return (exact + scored.map(\.hit).filter { !exactIDs.contains($0.id) }).prefix(limit).map { $0 }
+    }
+
+    /// Whether `words` holds `sentence` as a run of consecutive words.
+    static func contains(_ words: [String], _ sentence: [String]) -> Bool {
+        guard !sentence.isEmpty, words.count >= sentence.count else { return false }
+        return (0...(words.count - sentence.count)).contains { start in words[start..<(start + sentence.count)].elementsEqual(sentence) }
     }
 
     /// Lines that contain every word, closest first: the score is the share of the line's words

@@ -77,6 +77,22 @@ public struct SearchQuery: Sendable, Equatable {
     /// Splits like SQLite's `unicode61` tokenizer: runs of letters and digits are words, all else
     /// separates them (so "don't" is "don" + "t", as in the index).
     static func words(in text: String) -> [String] {
+        // Most lines are ASCII; classifying bytes is much cheaper than Unicode properties, and
+        // searches tokenise every line they re-rank.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var words: [String] = []
+            var current: [UInt8] = []
+            for byte in text.utf8 {
+                if Byte.isLetter(byte) || Byte.isDigit(byte) {
+                    current.append(byte | (Byte.isLetter(byte) ? 0x20 : 0))
+                } else if !current.isEmpty {
+                    words.append(String(decoding: current, as: UTF8.self))
+                    current.removeAll(keepingCapacity: true)
+                }
+            }
+            if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
+            return words
+        }
         var words: [String] = []
         var current = String.UnicodeScalarView()
         func flush() {
