@@ -129,7 +129,7 @@ struct LibraryBenchmark: AsyncParsableCommand {
 
     /// Short spoken sentences, as speech-to-text would give them: lower case, no punctuation.
     private func sampleQueries(from library: LibraryDatabase) async throws -> [String] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SeededRandom(seed: seed)
         var queries: [String] = []
         var attempts = 0
         while queries.count < self.queries && attempts < self.queries * 50 {
@@ -153,19 +153,6 @@ struct LibraryBenchmark: AsyncParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
-    }
-}
-
-/// SplitMix64: the same queries on every run and machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

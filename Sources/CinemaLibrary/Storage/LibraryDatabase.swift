@@ -156,22 +156,116 @@ public struct LibraryDatabase: Sendable {
     private static let clipSelect = "SELECT \(clipColumns) FROM cue JOIN film ON film.id = cue.filmId"
 
     private func makeClip(_ row: Row) -> Clip {
-        let cueStart: Double = row["start"]
-        let cueEnd: Double = row["end"]
-        let duration: Double? = row["duration"]
+        makeClip(
+            id: row["id"],
+            filmID: row["filmId"],
+            title: row["title"],
+            videoPath: row["videoPath"],
+            duration: row["duration"],
+            cueStart: row["start"],
+            cueEnd: row["end"],
+            text: row["text"]
+        )
+    }
+
+    /// A span of film padded so that no word is cut, and clamped to the film.
+    private func makeClip(
+        id: Int64,
+        filmID: Int64,
+        title: String,
+        videoPath: String?,
+        duration: Double?,
+        cueStart: Double,
+        cueEnd: Double,
+        text: String
+    ) -> Clip {
         var end = cueEnd + configuration.padAfter
         if let duration, duration > 0 { end = min(end, duration) }
         let start = max(0, cueStart - configuration.padBefore)
         return Clip(
-            id: row["id"],
-            filmID: row["filmId"],
-            filmTitle: row["title"],
-            videoPath: row["videoPath"],
+            id: id,
+            filmID: filmID,
+            filmTitle: title,
+            videoPath: videoPath,
             start: start,
             end: max(end, min(cueEnd, duration ?? cueEnd)),
             cueStart: cueStart,
             cueEnd: cueEnd,
-            text: row["text"]
+            text: text
+        )
+    }
+
+    /// The first spoken clip at or after `id` (wrapping to the start) whose speech lasts
+    /// between `minSpeech` and `maxSpeech`: a last resort when nothing else can be played.
+    public func spokenClip(atOrAfter id: Int64, minSpeech: Double, maxSpeech: Double) async throws(LibraryError) -> Clip? {
+        try await read { db in
+            let statement = try db.cachedStatement(
+                sql: Self.clipSelect
+                    + " WHERE cue.id >= ? AND cue.kind = 'speech' AND cue.\"end\" - cue.start BETWEEN ? AND ? ORDER BY cue.id LIMIT 1"
+            )
+            let row =
+                try Row.fetchOne(statement, arguments: [id, minSpeech, maxSpeech])
+                ?? Row.fetchOne(statement, arguments: [0, minSpeech, maxSpeech])
+            return row.map(makeClip)
+        }
+    }
+
+    /// The highest clip id in the library (0 when empty).
+    public func maxClipID() async throws(LibraryError) -> Int64 {
+        try await read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM cue")) ?? 0 }
+    }
+
+    // MARK: Utterances
+
+    /// The clip of a cue, extended over the cues that finish its sentence: subtitles often split
+    /// one sentence over two or three cues, and a clip that stops mid-sentence answers nobody.
+    public func utterance(from clipID: Int64, maxSpeech: Double = 8) async throws(LibraryError) -> Clip? {
+        try await read { db in try utterance(from: clipID, maxSpeech: maxSpeech, db) }
+    }
+
+    /// For each of `clipIDs`, the line that answers it (see `reply(to:)`) as a whole utterance,
+    /// all in one read. Clips without a reply are absent from the result.
+    public func replies(to clipIDs: [Int64], maxSpeech: Double = 8) async throws(LibraryError) -> [Int64: Clip] {
+        guard !clipIDs.isEmpty else { return [:] }
+        return try await read { db in
+            let pairs = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT id, replyId FROM cue WHERE id IN (SELECT value FROM json_each(?)) AND replyId IS NOT NULL"),
+                arguments: [ClipSearch.jsonArray(clipIDs)]
+            )
+            var replies: [Int64: Clip] = [:]
+            for pair in pairs {
+                if let reply = try utterance(from: pair["replyId"], maxSpeech: maxSpeech, db) { replies[pair["id"]] = reply }
+            }
+            return replies
+        }
+    }
+
+    private func utterance(from clipID: Int64, maxSpeech: Double, _ db: Database) throws -> Clip? {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT \(Self.clipColumns), cue.kind
+                    FROM cue JOIN film ON film.id = cue.filmId JOIN cue AS first ON first.id = ?
+                    WHERE cue.filmId = first.filmId AND cue.ordinal BETWEEN first.ordinal AND first.ordinal + 3
+                    ORDER BY cue.ordinal
+                    """
+            ),
+            arguments: [clipID]
+        )
+        guard let first = rows.first else { return nil }
+        let pieces = rows.map {
+            UtteranceMerger.Piece(start: $0["start"], end: $0["end"], text: $0["text"], isSpeech: $0["kind"] == CueKind.speech.rawValue)
+        }
+        let merged = UtteranceMerger.merge(pieces, maxSpeech: maxSpeech)
+        return makeClip(
+            id: first["id"],
+            filmID: first["filmId"],
+            title: first["title"],
+            videoPath: first["videoPath"],
+            duration: first["duration"],
+            cueStart: merged.start,
+            cueEnd: merged.end,
+            text: merged.text
         )
     }
 
