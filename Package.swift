@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Shared value types and configuration: every other target builds on this one.
@@ -46,12 +51,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Choosing the clip that answers the visitor: retrieval and LLM directors, their tools,
+        // and the same tools served over MCP.
+        .target(
+            name: "CinemaDirector",
+            dependencies: [
+                "CinemaCore",
+                "CinemaLibrary",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The one executable: thin subcommands over the library targets.
         .executableTarget(
             name: "cinema",
             dependencies: [
                 "CinemaCore",
                 "CinemaLibrary",
+                "CinemaDirector",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -74,6 +98,10 @@ let package = Package(
             dependencies: [
                 "CinemaCore",
                 "CinemaLibrary",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: swiftSettings
@@ -81,6 +109,11 @@ let package = Package(
         .testTarget(
             name: "CinemaCoreTests",
             dependencies: ["CinemaCore", "CinemaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinemaDirectorTests",
+            dependencies: ["CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

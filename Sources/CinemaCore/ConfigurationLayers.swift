@@ -21,10 +21,26 @@ public enum ConfigurationLayers {
             let dotEnv = try await EnvironmentVariablesProvider(environmentFilePath: FilePath(dotEnvPath), allowMissing: true)
             providers.append(dotEnv.prefixKeys(with: prefix))
         }
+        // Last: names other tools use for the same settings (OPENAI_API_KEY…), so that a machine
+        // already set up for them works, while CINEMA_* still wins.
+        providers.append(
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .dynamic { key, _ in key.hasSuffix("_KEY") })
+                .mapKeys { key in aliases[key.components.joined(separator: ".")].map { AbsoluteConfigKey($0) } ?? unaliased }
+        )
         return ConfigReader(providers: providers)
     }
 
     private static let prefix = ConfigKey("cinema")
+
+    /// Configuration key → the other name's key (the environment provider upper-snake-cases it).
+    static let aliases: [String: [String]] = [
+        "openai.apiKey": ["openai", "apiKey"],  // OPENAI_API_KEY
+        "openai.baseUrl": ["openai", "baseUrl"],  // OPENAI_BASE_URL
+        "anthropic.apiKey": ["anthropic", "apiKey"],  // ANTHROPIC_API_KEY
+    ]
+
+    /// A key no environment holds, for everything that has no alias.
+    private static let unaliased = AbsoluteConfigKey(["cinema", "no", "alias"])
 }
 
 /// Values given on the command line, keyed like the configuration (`clip.padBefore`).

@@ -28,23 +28,36 @@ public enum CinemaExecutable {
         input: String = "",
         asUser user: String? = nil
     ) async throws -> Result {
+        if let user {
+            // setpriv drops root for tests about permissions, which root would otherwise bypass.
+            let group = user == "nobody" ? "nogroup" : user
+            return try await runProgram(
+                "/usr/bin/setpriv",
+                ["--reuid=\(user)", "--regid=\(group)", "--clear-groups", path] + arguments,
+                environment: environment,
+                workingDirectory: workingDirectory,
+                input: input
+            )
+        }
+        return try await runProgram(path, arguments, environment: environment, workingDirectory: workingDirectory, input: input)
+    }
+
+    /// Runs any program the same way: argument array, clean environment, output collected.
+    public static func runProgram(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil,
+        input: String = ""
+    ) async throws -> Result {
         var variables: [Environment.Key: String] = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
         ]
         for (key, value) in environment { variables[Environment.Key(stringLiteral: key)] = value }
-        let executable: Executable
-        var allArguments = arguments
-        if let user {
-            // setpriv drops root for tests about permissions, which root would otherwise bypass.
-            executable = .path("/usr/bin/setpriv")
-            allArguments = ["--reuid=\(user)", "--regid=\(user == "nobody" ? "nogroup" : user)", "--clear-groups", path] + arguments
-        } else {
-            executable = .path(FilePath(path))
-        }
         let result = try await Subprocess.run(
-            executable,
-            arguments: Arguments(allArguments),
+            .path(FilePath(executable)),
+            arguments: Arguments(arguments),
             environment: .custom(variables),
             workingDirectory: workingDirectory.map { FilePath($0) },
             input: .string(input),

@@ -11,6 +11,12 @@ public struct TemporaryDirectory: Sendable {
         return try await body(directory)
     }
 
+    /// A folder at `path`, created if needed; removing it is up to whoever owns it.
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
     private init() throws {
         let base = FileManager.default.temporaryDirectory.path
         path = base + "/cinema-test-" + UUID().uuidString.prefix(13).lowercased()

@@ -1,0 +1,322 @@
+import CinemaCore
+public import CinemaLibrary
+import Foundation
+
+/// The offline director: finds lines in the library that resemble what the visitor said, and
+/// answers with the line that follows one of them in its film, so that the TV answers rather than
+/// echoes. Needs no model and no network.
+///
+/// An actor because it keeps a random generator (seeded for tests) and the pools of greeting,
+/// farewell and "what?" clips, which are searched for once.
+public actor RetrievalDirector: Director {
+    public nonisolated let name = "retrieval"
+
+    private let library: LibraryDatabase
+    private let configuration: RetrievalConfiguration
+    private let rules: ReplyRules
+    private let cooldown: ClipCooldown
+    private var random: SeededRandom
+    private var pools: [Pool: [Clip]] = [:]
+
+    enum Pool: String {
+        case greeting, farewell, fallback
+    }
+
+    /// `cooldown` is shared by every session of the process.
+    public init(library: LibraryDatabase, configuration: RetrievalConfiguration = RetrievalConfiguration(), cooldown: ClipCooldown? = nil) {
+        self.library = library
+        self.configuration = configuration
+        self.rules = ReplyRules(minimumSpeech: configuration.minimumSpeech, maximumSpeech: configuration.maximumSpeech)
+        self.cooldown = cooldown ?? ClipCooldown(duration: .seconds(configuration.cooldownMinutes * 60))
+        self.random = configuration.seed.map(SeededRandom.init(seed:)) ?? SeededRandom()
+    }
+
+    // MARK: Director
+
+    public func greet(_ conversation: Conversation) async throws(DirectorError) -> Decision {
+        try await fromPool(.greeting, conversation: conversation, because: "Opening the session with a greeting")
+    }
+
+    public func farewell(_ conversation: Conversation) async throws(DirectorError) -> Decision {
+        try await fromPool(.farewell, conversation: conversation, because: "Closing the session with a farewell")
+    }
+
+    public func reply(to utterance: String, in conversation: Conversation) async throws(DirectorError) -> Decision {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let heard = ReplyRules.Utterance(Self.bounded(utterance))
+        guard !heard.words.isEmpty else {
+            return try await fromPool(.fallback, conversation: conversation, because: "Heard no words")
+        }
+        if VisitorIntent.isGreeting(heard.text) {
+            var decision = try await fromPool(
+                .greeting,
+                conversation: conversation,
+                because: "Greeted with \(Self.quoted(heard.text)), greeting back"
+            )
+            decision.kind = .reply
+            return decision
+        }
+
+        let queries = Self.queries(for: heard.text)
+        var matches: [(clip: Clip, relevance: Double)] = []
+        var seen = Set<Int64>()
+        for query in queries {
+            let found = try await search(query, limit: configuration.matchesPerSearch)
+            let best = found.first?.score ?? 1
+            for clip in found where seen.insert(clip.id).inserted {
+                matches.append((clip, best > 0 ? (clip.score ?? 0) / best : 0))
+            }
+        }
+        let replies: [Int64: Clip]
+        do {
+            replies = try await library.replies(to: matches.map(\.clip.id), maxSpeech: configuration.maximumSpeech)
+        } catch {
+            throw .library(error.description)
+        }
+        let searched = clock.now
+
+        let context = await context(for: conversation, considering: replies.values.map(\.id) + matches.map(\.clip.id))
+        var scored: [Decision.Candidate] = []
+        var excluded: [Decision.Candidate] = []
+        var repliesSeen = Set<Int64>()
+        for (match, relevance) in matches {
+            // The matched line itself, when it is a short reaction to the visitor's own word.
+            if repliesSeen.insert(match.id).inserted {
+                switch rules.judgeRetort(line: match, relevance: relevance, utterance: heard, context: context) {
+                case .scored(let score, let notes):
+                    scored.append(Decision.Candidate(clip: match, score: score, matched: nil, notes: notes))
+                case .excluded:
+                    // Most matches are not retorts; listing them all would bury the real candidates.
+                    break
+                }
+            }
+            guard let reply = replies[match.id], repliesSeen.insert(reply.id).inserted else { continue }
+            switch rules.judge(reply: reply, match: match, relevance: relevance, utterance: heard, context: context) {
+            case .scored(let score, let notes):
+                scored.append(Decision.Candidate(clip: reply, score: score, matched: match.text, notes: notes))
+            case .excluded(let reason):
+                excluded.append(Decision.Candidate(clip: reply, score: 0, matched: match.text, notes: [reason]))
+            }
+        }
+        // The visitor's sentence turned around: a line that says it is itself an answer.
+        var queriesUsed = queries
+        if let reflectedText = Reflection.reflect(heard.text) {
+            let reflected = ReplyRules.Utterance(reflectedText)
+            queriesUsed.append(reflectedText)
+            let found = try await search(reflectedText, limit: 20)
+            let best = found.first?.score ?? 1
+            let reflectionContext = await self.context(for: conversation, considering: found.map(\.id))
+            for line in found where repliesSeen.insert(line.id).inserted {
+                let relevance = best > 0 ? (line.score ?? 0) / best : 0
+                switch rules.judgeReflection(line: line, relevance: relevance, reflected: reflected, utterance: heard, context: reflectionContext) {
+                case .scored(let score, let notes):
+                    scored.append(Decision.Candidate(clip: line, score: score, matched: nil, notes: notes))
+                case .excluded(let reason):
+                    excluded.append(Decision.Candidate(clip: line, score: 0, notes: [reason]))
+                }
+            }
+        }
+        let searchedAll = clock.now
+        scored.sort { $0.score > $1.score }
+
+        guard let chosen = pick(from: scored) else {
+            let why =
+                matches.isEmpty
+                ? "No line in the library resembles it"
+                : scored.isEmpty
+                    ? "No usable reply among \(matches.count) matching lines"
+                    : "The best answer found (\(Self.quoted(scored[0].clip.text)), score \(String(format: "%.2f", scored[0].score))) is too weak"
+            var decision = try await fromPool(.fallback, conversation: conversation, because: "\(why) (\(Self.quoted(heard.text)))")
+            decision.queries = queriesUsed + decision.queries
+            decision.candidates = Array((scored + excluded).prefix(20))
+            decision.timings.searchMilliseconds += (searchedAll - started) / .milliseconds(1)
+            decision.timings.totalMilliseconds = (clock.now - started) / .milliseconds(1)
+            return decision
+        }
+        await cooldown.played(chosen.candidate.clip.id)
+        var timings = Decision.Timings()
+        timings.searchMilliseconds = (searched - started) / .milliseconds(1) + (searchedAll - searched) / .milliseconds(1)
+        timings.totalMilliseconds = (clock.now - started) / .milliseconds(1)
+        return Decision(
+            clip: chosen.candidate.clip,
+            kind: .reply,
+            director: name,
+            reasoning: Self.reasoning(heard: heard, chosen: chosen.candidate, rank: chosen.rank, of: scored.count),
+            queries: queriesUsed,
+            candidates: Array((scored + excluded).prefix(20)),
+            timings: timings
+        )
+    }
+
+    // MARK: Choosing
+
+    /// One of the best few, drawn with weight by score, so that the same words do not always
+    /// get the same answer.
+    private func pick(from candidates: [Decision.Candidate]) -> (candidate: Decision.Candidate, rank: Int)? {
+        // Only those close to the best: a clearly better answer should not lose to a coin toss.
+        guard let best = candidates.first?.score, best >= configuration.minimumScore else { return nil }
+        let top = candidates.prefix(configuration.choices).filter { $0.score >= best * 0.8 }
+        guard !top.isEmpty else { return nil }
+        let total = top.reduce(0) { $0 + $1.score }
+        var point = Double.random(in: 0..<total, using: &random)
+        for (rank, candidate) in top.enumerated() {
+            point -= candidate.score
+            if point < 0 { return (candidate, rank) }
+        }
+        return (top[top.count - 1], top.count - 1)
+    }
+
+    private func fromPool(_ kind: Pool, conversation: Conversation, because why: String) async throws(DirectorError) -> Decision {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let pool = try await pool(kind)
+        let context = await context(for: conversation, considering: pool.map(\.id))
+        var usable = pool.filter { rules.allows($0, context: context) }
+        // Prefer what no other session played lately, but a repeat beats silence.
+        let fresh = usable.filter { !context.coolingClipIDs.contains($0.id) }
+        if !fresh.isEmpty { usable = fresh }
+        let queries = queries(for: kind)
+
+        let clip: Clip
+        let reasoning: String
+        if let choice = usable.randomElement(using: &random) {
+            clip = choice
+            reasoning = "\(why): \(Self.quoted(choice.text)) from \(choice.filmTitle), one of \(usable.count) \(kind.rawValue) lines found."
+        } else {
+            clip = try await anyLine(excluding: conversation.playedClipIDs)
+            reasoning = "\(why); no unplayed \(kind.rawValue) line was found, so a short line at random: \(Self.quoted(clip.text))."
+        }
+        await cooldown.played(clip.id)
+        var timings = Decision.Timings()
+        timings.totalMilliseconds = (clock.now - started) / .milliseconds(1)
+        timings.searchMilliseconds = timings.totalMilliseconds
+        return Decision(
+            clip: clip,
+            kind: kind == .greeting ? .greeting : kind == .farewell ? .farewell : .fallback,
+            director: name,
+            reasoning: reasoning,
+            queries: queries,
+            candidates: usable.prefix(10).map { Decision.Candidate(clip: $0, score: 1) },
+            timings: timings
+        )
+    }
+
+    /// Lines that say just what a pool's queries say ("What?", "What did you say?"), searched
+    /// for once and kept.
+    private func pool(_ kind: Pool) async throws(DirectorError) -> [Clip] {
+        if let pool = pools[kind] { return pool }
+        var clips: [Clip] = []
+        var seen = Set<Int64>()
+        for query in queries(for: kind) {
+            let wanted = SearchQuery(query).words
+            for clip in try await search(query, limit: 25) where seen.insert(clip.id).inserted {
+                // The line must say the query, and little else.
+                let said = SearchQuery(clip.text).words
+                if Self.contains(said, wanted) && said.count <= wanted.count + 1 { clips.append(clip) }
+            }
+        }
+        pools[kind] = clips
+        return clips
+    }
+
+    private func queries(for kind: Pool) -> [String] {
+        switch kind {
+        case .greeting: configuration.greetingQueries
+        case .farewell: configuration.farewellQueries
+        case .fallback: configuration.fallbackQueries
+        }
+    }
+
+    /// A short spoken line from anywhere, when no pool has anything left. Unplayed if possible,
+    /// but in a small library that has said everything a repeat beats silence.
+    private func anyLine(excluding played: Set<Int64>) async throws(DirectorError) -> Clip {
+        do {
+            let maxID = try await library.maxClipID()
+            var repeated: Clip?
+            for _ in 0..<20 where maxID > 0 {
+                let id = Int64.random(in: 1...maxID, using: &random)
+                guard let clip = try await library.spokenClip(atOrAfter: id, minSpeech: 0, maxSpeech: configuration.maximumSpeech) else { break }
+                if !played.contains(clip.id) { return clip }
+                repeated = repeated ?? clip
+            }
+            if let repeated { return repeated }
+        } catch {
+            throw .library(error.description)
+        }
+        throw .emptyLibrary(path: library.path)
+    }
+
+    private func context(for conversation: Conversation, considering clipIDs: [Int64]) async -> ReplyRules.Context {
+        ReplyRules.Context(
+            playedClipIDs: conversation.playedClipIDs,
+            recentFilmIDs: conversation.recentFilmIDs(),
+            sessionFilmIDs: conversation.filmIDs,
+            coolingClipIDs: await cooldown.cooling(clipIDs)
+        )
+    }
+
+    private func search(_ text: String, limit: Int) async throws(DirectorError) -> [Clip] {
+        do {
+            return try await library.search(text, limit: limit)
+        } catch {
+            throw .library(error.description)
+        }
+    }
+
+    // MARK: Text
+
+    /// Very long utterances are cut to their last words: what someone says last is what they
+    /// want answered, and a search needs no more than a sentence or two.
+    static func bounded(_ utterance: String, words limit: Int = 40) -> String {
+        let words = utterance.split(whereSeparator: \.isWhitespace)
+        return words.suffix(limit).joined(separator: " ")
+    }
+
+    /// The whole utterance, and its last sentence when there are several.
+    static func queries(for text: String) -> [String] {
+        var sentences: [String] = []
+        var current = ""
+        for character in text {
+            current.append(character)
+            if ".?!".contains(character) {
+                let sentence = current.trimmingCharacters(in: .whitespaces)
+                if !SearchQuery(sentence).words.isEmpty { sentences.append(sentence) }
+                current = ""
+            }
+        }
+        let tail = current.trimmingCharacters(in: .whitespaces)
+        if !SearchQuery(tail).words.isEmpty { sentences.append(tail) }
+        guard sentences.count > 1, let last = sentences.last else { return [text] }
+        return [text, last]
+    }
+
+    static func contains(_ words: [String], _ run: [String]) -> Bool {
+        guard !run.isEmpty, words.count >= run.count else { return false }
+        return (0...(words.count - run.count)).contains { words[$0..<($0 + run.count)].elementsEqual(run) }
+    }
+
+    static func quoted(_ text: String) -> String {
+        "“" + text.split(separator: "\n").joined(separator: " / ") + "”"
+    }
+
+    static func reasoning(heard: ReplyRules.Utterance, chosen: Decision.Candidate, rank: Int, of total: Int) -> String {
+        let clip = chosen.clip
+        var parts = ["Heard \(quoted(heard.text))."]
+        if let matched = chosen.matched {
+            parts.append(
+                "It resembles \(quoted(matched)), which in \(clip.filmTitle) is answered by \(quoted(clip.text)) "
+                    + "at \(Timecode.format(clip.cueStart)) (\(ReplyRules.seconds(clip.cueEnd - clip.cueStart)) s)."
+            )
+        } else if chosen.notes.first?.hasPrefix("takes up") == true {
+            parts.append("\(quoted(clip.text)) in \(clip.filmTitle) at \(Timecode.format(clip.cueStart)) reacts to the visitor's own word.")
+        } else {
+            parts.append("Turned around, it is said back by \(quoted(clip.text)) in \(clip.filmTitle) at \(Timecode.format(clip.cueStart)).")
+        }
+        if !chosen.notes.isEmpty { parts.append("Notes: \(chosen.notes.joined(separator: "; ")).") }
+        parts.append(
+            "Drawn as number \(rank + 1) of the best \(min(3, total)) of \(total) candidates (score \(String(format: "%.2f", chosen.score)))."
+        )
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A local HTTP server that speaks like OpenAI's chat completions (`POST /v1/chat/completions`)
+/// and Anthropic's messages (`POST /v1/messages`): each request gets the next scripted answer,
+/// in the real wire format, and is recorded so that tests can check what the client sent.
+/// Only paid cloud APIs are faked this way; everything else in the tests is the real thing.
+public actor FakeModelServer {
+    public enum Answer: Sendable {
+        /// A status and a body sent as is (JSON, or anything malformed).
+        case body(status: Int, String, delay: Duration = .zero)
+        /// Wait this long before answering (a slow server).
+        case slow(Duration, then: String)
+    }
+
+    public struct Received: Sendable {
+        public var path: String
+        public var headers: [String: String]
+        public var body: String
+
+        /// The body parsed as JSON.
+        public var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+    }
+
+    private var script: [Answer]
+    public private(set) var received: [Received] = []
+
+    public init(_ script: [Answer]) {
+        self.script = script
+    }
+
+    /// Runs the server for the duration of `body`, which gets its base URL (`http://127.0.0.1:PORT`).
+    public static func with<T: Sendable>(_ script: [Answer], _ body: @Sendable (String, FakeModelServer) async throws -> T) async throws -> T {
+        let server = FakeModelServer(script)
+        let router = Router()
+        for path in ["/v1/chat/completions", "/v1/messages"] {
+            router.post(RouterPath(path)) { request, _ -> Response in
+                let data = try await request.body.collect(upTo: 4 << 20)
+                let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { $1 })
+                let answer = await server.next(Received(path: path, headers: headers, body: String(buffer: data)))
+                switch answer {
+                case .body(let status, let text, let delay):
+                    if delay > .zero { try await Task.sleep(for: delay) }
+                    return Self.response(status: status, text)
+                case .slow(let delay, let text):
+                    try await Task.sleep(for: delay)
+                    return Self.response(status: 200, text)
+                }
+            }
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "fake-model-server")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await services.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            do {
+                let result = try await body("http://127.0.0.1:\(port)", server)
+                await services.triggerGracefulShutdown()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+
+    private func next(_ request: Received) -> Answer {
+        received.append(request)
+        guard !script.isEmpty else {
+            return .body(status: 500, #"{"error": {"message": "the test script has no more answers", "type": "server_error"}}"#)
+        }
+        return script.removeFirst()
+    }
+
+    private static func response(status: Int, _ text: String) -> Response {
+        Response(
+            status: .init(code: status),
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+
+    // MARK: Wire-format answers
+
+    /// An OpenAI chat completion that calls tools: `calls` are (id, name, arguments JSON).
+    public static func openAIToolCalls(_ calls: [(String, String, String)]) -> Answer {
+        let toolCalls = calls.map { id, name, arguments in
+            ["id": id, "type": "function", "function": ["name": name, "arguments": arguments]] as [String: Any]
+        }
+        return .body(
+            status: 200,
+            json([
+                "id": "chatcmpl-test", "object": "chat.completion", "created": 1_700_000_000, "model": "test-model",
+                "choices": [
+                    ["index": 0, "message": ["role": "assistant", "content": NSNull(), "tool_calls": toolCalls], "finish_reason": "tool_calls"]
+                ],
+                "usage": ["prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15],
+            ])
+        )
+    }
+
+    /// An OpenAI chat completion with text only.
+    public static func openAIText(_ text: String) -> Answer {
+        .body(
+            status: 200,
+            json([
+                "id": "chatcmpl-test", "object": "chat.completion", "created": 1_700_000_000, "model": "test-model",
+                "choices": [["index": 0, "message": ["role": "assistant", "content": text], "finish_reason": "stop"]],
+            ])
+        )
+    }
+
+    /// An OpenAI error, as the API sends it.
+    public static func openAIError(status: Int, message: String, type: String) -> Answer {
+        .body(status: status, json(["error": ["message": message, "type": type, "param": NSNull(), "code": NSNull()]]))
+    }
+
+    /// An Anthropic message that uses tools: `uses` are (id, name, input JSON).
+    public static func anthropicToolUse(_ uses: [(String, String, String)], text: String? = nil) -> Answer {
+        var content: [[String: Any]] = text.map { [["type": "text", "text": $0]] } ?? []
+        for (id, name, input) in uses {
+            let object = (try? JSONSerialization.jsonObject(with: Data(input.utf8))) ?? [String: Any]()
+            content.append(["type": "tool_use", "id": id, "name": name, "input": object])
+        }
+        return .body(
+            status: 200,
+            json([
+                "id": "msg_test", "type": "message", "role": "assistant", "model": "claude-test", "content": content,
+                "stop_reason": "tool_use", "stop_sequence": NSNull(), "usage": ["input_tokens": 10, "output_tokens": 5],
+            ])
+        )
+    }
+
+    /// An Anthropic error, as the API sends it.
+    public static func anthropicError(status: Int, type: String, message: String) -> Answer {
+        .body(status: status, json(["type": "error", "error": ["type": type, "message": message]]))
+    }
+
+    private static func json(_ object: [String: Any]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+    }
+}
