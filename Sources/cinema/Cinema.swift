@@ -11,7 +11,7 @@ struct Cinema: AsyncParsableCommand {
             Data lives in CINEMA_HOME (default ~/.local/share/cinema).
             """,
         version: CinemaVersion.current,
-        subcommands: [Demo.self, Index.self, Search.self]
+        subcommands: [Chat.self, Demo.self, Eval.self, Index.self, MCPCommand.self, Search.self]
     )
 }
 
