@@ -12,6 +12,14 @@ public protocol Director: Sendable {
 
     /// The TV's closing clip.
     func farewell(_ conversation: Conversation) async throws(DirectorError) -> Decision
+
+    /// Does the one-time work (searching the library for greeting, farewell and reaction lines)
+    /// before the first visitor arrives, so that no turn waits for it.
+    func prepare() async throws(DirectorError)
+}
+
+extension Director {
+    public func prepare() async throws(DirectorError) {}
 }
 
 public enum DirectorError: Error, CustomStringConvertible, Equatable {

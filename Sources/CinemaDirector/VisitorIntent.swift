@@ -4,7 +4,8 @@ import CinemaLibrary
 public enum VisitorIntent {
     private static let goodbyes: [[String]] = [
         ["bye"], ["goodbye"], ["farewell"], ["see", "you"], ["good", "night"], ["goodnight"], ["so", "long"], ["i", "have", "to", "go"],
-        ["i", "m", "leaving"], ["i", "must", "go"], ["take", "care"], ["see", "ya"], ["cheerio"],
+        ["i", "m", "leaving"], ["i", "must", "go"], ["take", "care"], ["see", "ya"], ["cheerio"], ["nice", "talking"],
+        ["nice", "meeting", "you"], ["i", "must", "be", "going"], ["i", "m", "off"],
     ]
 
     private static let greetings: [[String]] = [

@@ -38,6 +38,10 @@ enum DirectorTestLibrary {
         (22, 23.5, "The cook, of course."),
         (30, 31, "Hello."),
         (40, 41.2, "I don't understand."),
+        (50, 51.5, "Are you sure?"),
+        (60, 61.5, "How dare you!"),
+        (70, 71.5, "Don't worry."),
+        (80, 81.5, "You're welcome."),
     ]
 
     /// A library holding both films, and a retrieval director over it.

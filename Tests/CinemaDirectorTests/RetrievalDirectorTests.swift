@@ -91,6 +91,9 @@ struct RetrievalDirectorTests {
             let farewell = try await director.farewell(Conversation())
             #expect(farewell.kind == .farewell)
             #expect(farewell.clip.text == "Good night.")
+            // A line one query passes over ("What did you say?" for "What?") still serves its own query.
+            let heardNothing = try await director.reply(to: " ", in: Conversation())
+            #expect(heardNothing.reasoning.contains("one of 3 fallback lines found"), "\(heardNothing.reasoning)")
             let nonsense = try await director.reply(to: "Xyzzy plugh frobozz.", in: Conversation())
             #expect(nonsense.kind == .fallback)
             #expect(["What?", "What did you say?", "I don't understand."].contains(nonsense.clip.text))
@@ -98,6 +101,23 @@ struct RetrievalDirectorTests {
             // The visitor's hello is greeted back.
             let hello = try await director.reply(to: "Hello!", in: Conversation())
             #expect(["Hello.", "Good evening."].contains(hello.clip.text))
+        }
+    }
+
+    @Test("Thanks, distress, rebukes and a bare 'yes' get fitting reactions searched from the library")
+    func reactions() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (_, director) = try await DirectorTestLibrary.make(directory)
+            try await director.prepare()
+            let cases = [
+                ("Thank you!", "You're welcome."), ("I'm so worried.", "Don't worry."), ("You're a fool.", "How dare you!"),
+                ("Yes.", "Are you sure?"),
+            ]
+            for (said, expected) in cases {
+                let decision = try await director.reply(to: said, in: Conversation())
+                #expect(decision.clip.text == expected, "\(said)")
+                #expect(decision.reasoning.contains("a fitting reaction"), "\(said)")
+            }
         }
     }
 
@@ -135,11 +155,9 @@ struct RetrievalDirectorTests {
     @Test("The same seed replays a conversation; the draw is among the best few")
     func seeds() async throws {
         try await TemporaryDirectory.with { directory in
+            let (library, _) = try await DirectorTestLibrary.make(directory)
             func conversation(seed: UInt64) async throws -> [String] {
-                let (_, director) = try await DirectorTestLibrary.make(
-                    try TemporaryDirectory.nested(in: directory),
-                    configuration: DirectorTestLibrary.seeded(seed, choices: 3)
-                )
+                let director = RetrievalDirector(library: library, configuration: DirectorTestLibrary.seeded(seed, choices: 3))
                 var conversation = Conversation()
                 var lines: [String] = []
                 for text in ["Who are you?", "Who are you?", "Are you hungry?"] {

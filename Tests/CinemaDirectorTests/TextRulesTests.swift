@@ -42,14 +42,40 @@ struct TextRulesTests {
         }
     }
 
+    @Test("Broad remarks get a reaction: thanks, distress, rebukes, a bare yes or no")
+    func reactions() {
+        func reaction(_ text: String) -> Reaction? { Reaction.detect(SearchQuery(text).words) }
+        #expect(reaction("Thank you so much!") == .thanks)
+        #expect(reaction("I'm so sad.") == .distress)
+        #expect(reaction("I feel a bit lonely tonight") == .distress)
+        #expect(reaction("My heart is broken.") == .distress)
+        #expect(reaction("You're stupid!") == .rebuke)
+        #expect(reaction("Shut up.") == .rebuke)
+        #expect(reaction("Yes.") == .acknowledgement)
+        #expect(reaction("No") == .acknowledgement)
+        #expect(reaction("I'm so happy today") == nil)
+        #expect(reaction("Do you believe in ghosts?") == nil)
+        #expect(reaction("Yes, and then we drove all the way to the coast and back") == nil)
+    }
+
     @Test("Names from a film's plot are found; forms of address, 'I' and the visitor's own words are not")
     func names() {
         #expect(ReplyRules.namedPerson(in: "Yes, Sweeney, very hungry.", unless: "") == "Sweeney")
         #expect(ReplyRules.namedPerson(in: "What can I do for you, Sweeney?", unless: "") == "Sweeney")
         #expect(ReplyRules.namedPerson(in: "Happy, Mr. Cook?", unless: "") == "Cook")
+        #expect(ReplyRules.namedPerson(in: "Yes, Mr. Day?", unless: "What do you do all day?") == "Day")
         #expect(ReplyRules.namedPerson(in: "Yes, sir. I'm fine. Oh, God!", unless: "") == nil)
         #expect(ReplyRules.namedPerson(in: "Maria! His Excellency's glass is empty.", unless: "Hi, I'm Maria") == "Excellency's")
         #expect(ReplyRules.namedPerson(in: "Hello, Maria.", unless: "Hi, I'm Maria") == nil)
+    }
+
+    @Test("A pool line may add a word, but not a name")
+    func poolLines() {
+        #expect(ReplyRules.addsCapitalizedWord("Sara, how dare you!", to: ["how", "dare", "you"]))
+        #expect(ReplyRules.addsCapitalizedWord("Goodbye, George.", to: ["goodbye"]))
+        #expect(!ReplyRules.addsCapitalizedWord("Pardon? What did you say?", to: ["what", "did", "you", "say"]))
+        #expect(!ReplyRules.addsCapitalizedWord("You're welcome.", to: ["you", "re", "welcome"]))
+        #expect(!ReplyRules.addsCapitalizedWord("Oh, I'm sorry.", to: ["i", "m", "sorry"]))
     }
 
     @Test("Echoes: saying it back is not an answer; agreeing or denying is")

@@ -47,6 +47,10 @@ public struct LLMDirector: Director {
         self.logger = logger
     }
 
+    public func prepare() async throws(DirectorError) {
+        try await fallback.prepare()
+    }
+
     /// Greetings and farewells need no model: the retrieval director's pools answer at once.
     public func greet(_ conversation: Conversation) async throws(DirectorError) -> Decision {
         try await fallback.greet(conversation)

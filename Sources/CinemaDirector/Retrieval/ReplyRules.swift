@@ -86,9 +86,24 @@ public struct ReplyRules: Sendable {
             score += 0.05
             notes.append("answered at once")
         }
-        if utterance.isQuestion && Self.soundsLikeAnswer(reply.text) {
-            score += 0.1
-            notes.append("sounds like an answer")
+        if utterance.isQuestion {
+            if Self.soundsLikeAnswer(reply.text) {
+                score += 0.1
+                notes.append("sounds like an answer")
+            } else {
+                // "Quick!" or "Come back!" after a question is the film's plot moving on.
+                score *= 0.75
+                notes.append("does not open like an answer")
+            }
+        }
+        if utterance.words.count <= 2 {
+            // "Yes." or "Shut up." is said in every film: what follows it there is anybody's guess.
+            score *= 0.7
+            notes.append("a word or two match anything")
+        }
+        if utterance.words.count <= 2 && SearchQuery(reply.text).words.count > 6 {
+            score *= 0.6
+            notes.append("a long answer to a word or two")
         }
         let length = SearchQuery(reply.text).words.count
         if length > 10 {
@@ -167,10 +182,10 @@ public struct ReplyRules: Sendable {
         else {
             return .excluded("a fragment of a longer sentence")
         }
-        // A word or two said flatly ("Outside.") only repeats; said as a question or an
-        // exclamation ("Hungry?") it reacts.
-        if query.words.count <= 2 && !(trimmed.hasSuffix("?") || trimmed.hasSuffix("!")) {
-            return .excluded("repeats a word without reacting")
+        // A word or two said back as a question ("Hungry?") asks the visitor more; said flatly or
+        // shouted ("Outside.", "A fool!") it only grabs their word.
+        if query.words.count <= 2 && !trimmed.hasSuffix("?") {
+            return .excluded("repeats a word without asking back")
         }
         // "Hungry?" to "I'm hungry" asks back; "What's the weather outside like?" to "What's the
         // weather like?" only says it again.
@@ -223,10 +238,12 @@ public struct ReplyRules: Sendable {
         var sentenceStart = true
         let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
         for (index, token) in tokens.enumerated() {
-            let word = token.trimmingCharacters(in: CharacterSet.letters.inverted.subtracting(CharacterSet(charactersIn: "'")))
+            let word = Self.trimmingPunctuation(token)
             // "Mr." and "Mrs." end in a full stop but not a sentence: the name follows.
             defer { sentenceStart = (token.last.map { ".?!:\"".contains($0) } ?? false) && !titles.contains(token.lowercased()[...]) }
             guard let first = word.first, first.isUppercase, word.count >= 2 else { continue }
+            // After "Mr." comes a name, even one that is also a word the visitor used ("Mr. Day").
+            if index > 0 && titles.contains(tokens[index - 1].lowercased()[...]) { return word }
             let lower = word.lowercased()
             if notNames.contains(lower) || visitor.contains(lower) { continue }
             if !sentenceStart && index > 0 && !tokens[index - 1].hasSuffix("-") { return word }
@@ -235,6 +252,31 @@ public struct ReplyRules: Sendable {
     }
 
     private static let titles: Set<Substring> = ["mr.", "mrs.", "ms.", "dr.", "st.", "mme.", "mlle."]
+
+    /// The word inside a token: punctuation at either end dropped, apostrophes kept ("Excellency's").
+    private static func trimmingPunctuation(_ token: Substring) -> String {
+        let scalars = token.unicodeScalars
+        func isWordScalar(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isAlphabetic || scalar == "'" }
+        guard let first = scalars.firstIndex(where: isWordScalar), let last = scalars.lastIndex(where: isWordScalar) else { return "" }
+        return String(scalars[first...last])
+    }
+
+    /// Whether a pool line adds a name to what its query says: a capitalised word that is not
+    /// among `words` nor a common one, said to someone ("Sara, how dare you") or in mid-sentence.
+    /// A word that is a sentence of its own ("Pardon? What did you say?") is not a name.
+    static func addsCapitalizedWord(_ text: String, to words: [String]) -> Bool {
+        let known = Set(words)
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        for (index, token) in tokens.enumerated() {
+            let word = trimmingPunctuation(token)
+            guard let first = word.first, first.isUppercase else { continue }
+            // "You're" is "you" + "re" to the search, as in `words`.
+            guard !SearchQuery.words(in: word).allSatisfy(known.contains), !notNames.contains(word.lowercased()) else { continue }
+            let startsSentence = index == 0 || tokens[index - 1].last.map { ".?!".contains($0) } == true
+            if !startsSentence || token.hasSuffix(",") { return true }
+        }
+        return false
+    }
 
     /// Capitalised words that are not anyone's name: interjections, forms of address, "I".
     private static let notNames: Set<String> = [

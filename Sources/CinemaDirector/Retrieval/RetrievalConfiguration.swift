@@ -11,7 +11,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     /// loose matches, "What?" is the better answer.
     public var minimumScore = 0.3
     /// How many library lines each search may match.
-    public var matchesPerSearch = 40
+    public var matchesPerSearch = 30
     /// A clip played in any session is avoided for this long.
     public var cooldownMinutes = 30.0
     /// Fixed for reproducible runs (tests, evaluations); `nil` draws from the system.
@@ -23,6 +23,15 @@ public struct RetrievalConfiguration: Sendable, Equatable {
         "What?", "What did you say?", "I don't understand.", "Say that again.", "Pardon?", "I beg your pardon?", "What do you mean?",
         "Come again?",
     ]
+    /// Fitting reactions to thanks, distress, rebukes and a bare "yes" or "no".
+    public var reactionQueries: [Reaction: [String]] = [
+        .thanks: ["You're welcome.", "Don't mention it.", "Not at all.", "My pleasure.", "Any time."],
+        .distress: ["Don't worry.", "Cheer up.", "Don't be afraid.", "I'm sorry.", "There, there.", "Poor thing.", "It'll be all right."],
+        .rebuke: ["How dare you!", "Well, I never!", "That's not very nice.", "You don't mean that.", "Watch your tongue.", "Mind your manners."],
+        .acknowledgement: ["Are you sure?", "Really?", "I see.", "Good.", "Why not?", "Very well."],
+    ]
+    /// A reaction competes with the matched answers at this score: a strong specific answer wins.
+    public var reactionScore = 0.85
 
     public init() {}
 }
@@ -35,10 +44,16 @@ extension RetrievalConfiguration {
         maximumSpeech = max(minimumSpeech, director.double(forKey: "maxSpeech", default: defaults.maximumSpeech))
         choices = max(1, director.int(forKey: "choices", default: defaults.choices))
         minimumScore = max(0, director.double(forKey: "minScore", default: defaults.minimumScore))
+        matchesPerSearch = min(max(1, director.int(forKey: "matchesPerSearch", default: defaults.matchesPerSearch)), 100)
         cooldownMinutes = max(0, director.double(forKey: "cooldownMinutes", default: defaults.cooldownMinutes))
         seed = director.int(forKey: "seed").map { UInt64(truncatingIfNeeded: $0) }
         greetingQueries = director.stringArray(forKey: "greetings", default: defaults.greetingQueries)
         farewellQueries = director.stringArray(forKey: "farewells", default: defaults.farewellQueries)
         fallbackQueries = director.stringArray(forKey: "fallbacks", default: defaults.fallbackQueries)
+        for reaction in Reaction.allCases {
+            let key = ConfigKey(["reactions", reaction.rawValue])
+            reactionQueries[reaction] = director.stringArray(forKey: key, default: defaults.reactionQueries[reaction] ?? [])
+        }
+        reactionScore = director.double(forKey: "reactionScore", default: defaults.reactionScore)
     }
 }

@@ -18,8 +18,18 @@ public actor RetrievalDirector: Director {
     private var random: SeededRandom
     private var pools: [Pool: [Clip]] = [:]
 
-    enum Pool: String {
+    enum Pool: Hashable {
         case greeting, farewell, fallback
+        case reaction(Reaction)
+
+        var name: String {
+            switch self {
+            case .greeting: "greeting"
+            case .farewell: "farewell"
+            case .fallback: "fallback"
+            case .reaction(let reaction): reaction.rawValue
+            }
+        }
     }
 
     /// `cooldown` is shared by every session of the process.
@@ -32,6 +42,12 @@ public actor RetrievalDirector: Director {
     }
 
     // MARK: Director
+
+    public func prepare() async throws(DirectorError) {
+        for kind in [Pool.greeting, .farewell, .fallback] + Reaction.allCases.map(Pool.reaction) {
+            _ = try await pool(kind)
+        }
+    }
 
     public func greet(_ conversation: Conversation) async throws(DirectorError) -> Decision {
         try await fromPool(.greeting, conversation: conversation, because: "Opening the session with a greeting")
@@ -117,6 +133,19 @@ public actor RetrievalDirector: Director {
                 }
             }
         }
+        // A fitting reaction to thanks, distress, a rebuke or a bare "yes" competes with the rest.
+        if let reaction = Reaction.detect(heard.words) {
+            let pool = try await pool(.reaction(reaction))
+            let poolContext = await self.context(for: conversation, considering: pool.map(\.id))
+            let usable = pool.filter { rules.allows($0, context: poolContext) && !poolContext.coolingClipIDs.contains($0.id) }
+            // A pool line may already have been weighed as a retort and left out; as a reaction it counts.
+            if let line = usable.randomElement(using: &random), !scored.contains(where: { $0.clip.id == line.id }) {
+                scored.append(
+                    Decision.Candidate(clip: line, score: configuration.reactionScore, notes: ["a fitting reaction to \(reaction.rawValue)"])
+                )
+                queriesUsed += configuration.reactionQueries[reaction] ?? []
+            }
+        }
         let searchedAll = clock.now
         scored.sort { $0.score > $1.score }
 
@@ -182,10 +211,10 @@ public actor RetrievalDirector: Director {
         let reasoning: String
         if let choice = usable.randomElement(using: &random) {
             clip = choice
-            reasoning = "\(why): \(Self.quoted(choice.text)) from \(choice.filmTitle), one of \(usable.count) \(kind.rawValue) lines found."
+            reasoning = "\(why): \(Self.quoted(choice.text)) from \(choice.filmTitle), one of \(usable.count) \(kind.name) lines found."
         } else {
             clip = try await anyLine(excluding: conversation.playedClipIDs)
-            reasoning = "\(why); no unplayed \(kind.rawValue) line was found, so a short line at random: \(Self.quoted(clip.text))."
+            reasoning = "\(why); no unplayed \(kind.name) line was found, so a short line at random: \(Self.quoted(clip.text))."
         }
         await cooldown.played(clip.id)
         var timings = Decision.Timings()
@@ -207,13 +236,20 @@ public actor RetrievalDirector: Director {
     private func pool(_ kind: Pool) async throws(DirectorError) -> [Clip] {
         if let pool = pools[kind] { return pool }
         var clips: [Clip] = []
-        var seen = Set<Int64>()
+        // Only lines taken count as seen: a line one query passes over ("Say that again?" for
+        // "What did you say?") may be exactly what a later query wants.
+        var taken = Set<Int64>()
         for query in queries(for: kind) {
             let wanted = SearchQuery(query).words
-            for clip in try await search(query, limit: 25) where seen.insert(clip.id).inserted {
-                // The line must say the query, and little else.
+            for clip in try await search(query, limit: 25) where !taken.contains(clip.id) {
+                // The line must say the query, and little else: no name ("Sara, how dare you").
                 let said = SearchQuery(clip.text).words
-                if Self.contains(said, wanted) && said.count <= wanted.count + 1 { clips.append(clip) }
+                // A one-word query ("Good.") admits only itself: "Good night." is not an acknowledgement.
+                let extra = wanted.count == 1 ? 0 : 1
+                if Self.contains(said, wanted) && said.count <= wanted.count + extra && !ReplyRules.addsCapitalizedWord(clip.text, to: wanted) {
+                    clips.append(clip)
+                    taken.insert(clip.id)
+                }
             }
         }
         pools[kind] = clips
@@ -225,6 +261,7 @@ public actor RetrievalDirector: Director {
         case .greeting: configuration.greetingQueries
         case .farewell: configuration.farewellQueries
         case .fallback: configuration.fallbackQueries
+        case .reaction(let reaction): configuration.reactionQueries[reaction] ?? []
         }
     }
 
@@ -308,6 +345,8 @@ public actor RetrievalDirector: Director {
                 "It resembles \(quoted(matched)), which in \(clip.filmTitle) is answered by \(quoted(clip.text)) "
                     + "at \(Timecode.format(clip.cueStart)) (\(ReplyRules.seconds(clip.cueEnd - clip.cueStart)) s)."
             )
+        } else if let reaction = chosen.notes.first, reaction.hasPrefix("a fitting reaction") {
+            parts.append("\(quoted(clip.text)) from \(clip.filmTitle) is \(reaction).")
         } else if chosen.notes.first?.hasPrefix("takes up") == true {
             parts.append("\(quoted(clip.text)) in \(clip.filmTitle) at \(Timecode.format(clip.cueStart)) reacts to the visitor's own word.")
         } else {

@@ -76,7 +76,7 @@ public struct SearchQuery: Sendable, Equatable {
 
     /// Splits like SQLite's `unicode61` tokenizer: runs of letters and digits are words, all else
     /// separates them (so "don't" is "don" + "t", as in the index).
-    static func words(in text: String) -> [String] {
+    public static func words(in text: String) -> [String] {
         // Most lines are ASCII; classifying bytes is much cheaper than Unicode properties, and
         // searches tokenise every line they re-rank.
         if text.utf8.allSatisfy({ $0 < 0x80 }) {

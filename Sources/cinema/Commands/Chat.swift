@@ -15,7 +15,7 @@ struct Chat: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("retrieval, openai or anthropic. (env: CINEMA_DIRECTOR; default: retrieval)", valueName: "name"))
+    @Option(help: ArgumentHelp("retrieval, openai or anthropic. (env: CINEMA_DIRECTOR_KIND; default: retrieval)", valueName: "name"))
     var director: String?
 
     @Option(help: ArgumentHelp("Seed for the director's random choices, to replay a conversation. (env: CINEMA_DIRECTOR_SEED)", valueName: "n"))
@@ -37,6 +37,7 @@ struct Chat: AsyncParsableCommand {
         let library = try context.openLibrary()
         guard try await library.statistics().spokenCues > 0 else { throw LibraryEmpty(path: library.path) }
         let director = try DirectorFactory.make(reader: context.reader, library: library, home: context.home, logger: context.logger)
+        try await director.prepare()
         let output = ChatOutput(json: json)
         let player = play ? ClipPlayer(reader: context.reader) : nil
         var conversation = Conversation()

@@ -60,6 +60,7 @@ struct Eval: AsyncParsableCommand {
             throw ValidationError("Could not read the utterances file \(utterances): \(error.localizedDescription)")
         }
         let director = try DirectorFactory.make(reader: context.reader, library: library, home: context.home, logger: context.logger)
+        try await director.prepare()
         let report = try await DirectorEvaluation.run(director: director, library: library, utterances: lines, sessionLength: sessionLength)
         if let folder = judgeSheet {
             let sheet = BlindJudging.sheet(from: report, seed: UInt64(seed))

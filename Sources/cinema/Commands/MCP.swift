@@ -21,6 +21,7 @@ struct MCPCommand: AsyncParsableCommand {
         let context = try await global.context()
         let library = try context.openLibrary()
         let director = RetrievalDirector(library: library, configuration: RetrievalConfiguration(reader: context.reader))
+        try await director.prepare()
         let server = LibraryMCPServer(library: library, director: director, logger: context.logger)
         try await server.run(transport: StdioTransport(logger: context.logger), version: CinemaVersion.current)
     }
