@@ -12,6 +12,9 @@ public enum DirectorEvaluation {
         public var session: Int
         public var utterance: String
         public var kind: Decision.Kind
+        /// How the answer was found: `matched reply`, `retort`, `reflection`, `reaction`,
+        /// `greeting back`, `fallback`, `farewell`, `model`.
+        public var path: String
         public var answer: String
         public var film: String
         public var speechSeconds: Double
@@ -27,6 +30,7 @@ public enum DirectorEvaluation {
         public var turns: Int
         public var sessions: Int
         public var kinds: [String: Int]
+        public var paths: [String: Int]
         /// Share of replies (not greetings or farewells) that came from the matched-reply path.
         public var replyShare: Double
         public var repeatsWithinSessions: Int
@@ -102,6 +106,7 @@ public enum DirectorEvaluation {
                         session: sessionIndex,
                         utterance: utterance,
                         kind: decision.kind,
+                        path: path(of: decision),
                         answer: decision.clip.text,
                         film: decision.clip.filmTitle,
                         speechSeconds: decision.clip.cueEnd - decision.clip.cueStart,
@@ -118,6 +123,7 @@ public enum DirectorEvaluation {
             turns: turns.count,
             sessions: sessionIndex,
             kinds: Dictionary(grouping: turns, by: \.kind.rawValue).mapValues(\.count),
+            paths: Dictionary(grouping: turns, by: \.path).mapValues(\.count),
             replyShare: replies.isEmpty ? 0 : Double(replies.filter { $0.kind != .fallback }.count) / Double(replies.count),
             repeatsWithinSessions: repeats,
             distinctFilms: Set(turns.map(\.film)).count,
@@ -126,6 +132,28 @@ public enum DirectorEvaluation {
         )
         return Report(turns: turns, summary: summary)
     }
+}
+
+/// Which of the retrieval director's ways of answering produced a decision, read from the
+/// chosen candidate's notes.
+private func path(of decision: Decision) -> String {
+    switch decision.kind {
+    case .fallback: return "fallback"
+    case .farewell: return "farewell"
+    case .greeting: return "greeting"
+    case .llm: return "model"
+    case .reply: break
+    }
+    // A greeting answered from the pool carries pool candidates, without notes.
+    guard let chosen = decision.candidates.first(where: { $0.clip.id == decision.clip.id }), !chosen.notes.isEmpty || chosen.matched != nil else {
+        return "greeting back"
+    }
+    if chosen.matched != nil { return "matched reply" }
+    let notes = chosen.notes.joined(separator: " ")
+    if notes.contains("fitting reaction") { return "reaction" }
+    if notes.contains("turned around") { return "reflection" }
+    if notes.contains("takes up") { return "retort" }
+    return "other"
 }
 
 extension Optional {

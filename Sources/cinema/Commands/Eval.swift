@@ -95,7 +95,8 @@ struct Eval: AsyncParsableCommand {
         return """
             Director \(director) over \(library): \(summary.turns) turns in \(summary.sessions) sessions.
             Kinds: \(summary.kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")).
-            Answered from a matched reply: \(String(format: "%.0f", summary.replyShare * 100))% of replies (the rest fell back to "what?").
+            Paths: \(summary.paths.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")).
+            Answered from the library: \(String(format: "%.0f", summary.replyShare * 100))% of replies (the rest fell back to "what?").
             Repeats within a session: \(summary.repeatsWithinSessions).
             Distinct films: \(summary.distinctFilms).
             Speech per clip: \(s(summary.speechSeconds)).
