@@ -21,7 +21,7 @@ public struct AnthropicChatModel: ChatModel {
         timeout: Duration = .seconds(30),
         maxTokens: Int = 1024
     ) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = ModelHTTP.base(baseURL)
         self.model = model
         self.apiKey = apiKey
         self.http = ModelHTTP(client: client ?? ModelHTTP.sharedClient)

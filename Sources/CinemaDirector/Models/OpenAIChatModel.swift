@@ -12,7 +12,7 @@ public struct OpenAIChatModel: ChatModel {
     let timeout: Duration
 
     public init(baseURL: String, model: String, apiKey: String?, client: HTTPClient? = nil, timeout: Duration = .seconds(30)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = ModelHTTP.base(baseURL)
         self.model = model
         self.apiKey = apiKey
         self.http = ModelHTTP(client: client ?? ModelHTTP.sharedClient)

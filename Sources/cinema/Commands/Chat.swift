@@ -34,10 +34,8 @@ struct Chat: AsyncParsableCommand {
         flags.set("director.kind", director)
         flags.set("director.seed", seed)
         let context = try await global.context(flags: flags)
-        let library = try context.openLibrary()
-        guard try await library.statistics().spokenCues > 0 else { throw LibraryEmpty(path: library.path) }
-        let director = try DirectorFactory.make(reader: context.reader, library: library, home: context.home, logger: context.logger)
-        try await director.prepare()
+        let library = try await context.openSpokenLibrary()
+        let director = try await context.director(over: library)
         let output = ChatOutput(json: json)
         let player = play ? ClipPlayer(reader: context.reader) : nil
         var conversation = Conversation()

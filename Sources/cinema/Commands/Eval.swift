@@ -51,16 +51,14 @@ struct Eval: AsyncParsableCommand {
         flags.set("director.kind", director)
         flags.set("director.seed", seed)
         let context = try await global.context(flags: flags)
-        let library = try context.openLibrary()
-        guard try await library.statistics().spokenCues > 0 else { throw LibraryEmpty(path: library.path) }
+        let library = try await context.openSpokenLibrary()
         let lines: [String]
         do {
             lines = try DirectorEvaluation.utterances(fromFile: utterances)
         } catch {
             throw ValidationError("Could not read the utterances file \(utterances): \(error.localizedDescription)")
         }
-        let director = try DirectorFactory.make(reader: context.reader, library: library, home: context.home, logger: context.logger)
-        try await director.prepare()
+        let director = try await context.director(over: library)
         let report = try await DirectorEvaluation.run(director: director, library: library, utterances: lines, sessionLength: sessionLength)
         if let folder = judgeSheet {
             let sheet = BlindJudging.sheet(from: report, seed: UInt64(seed))

@@ -28,10 +28,7 @@ struct Search: AsyncParsableCommand {
         var flags = ConfigOverrides()
         flags.set("search.limit", limit)
         let context = try await global.context(flags: flags)
-        let library = try context.openLibrary()
-        guard try await library.statistics().spokenCues > 0 else {
-            throw LibraryEmpty(path: library.path)
-        }
+        let library = try await context.openSpokenLibrary()
         let text = words.joined(separator: " ")
         let clips = try await library.search(text)
         if json {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CinemaCore
+import CinemaDirector
 import CinemaLibrary
 import Configuration
 import Foundation
@@ -52,5 +53,20 @@ struct CommandContext {
     func openLibrary() throws -> LibraryDatabase {
         try home.prepare()
         return try LibraryDatabase.open(path: home.libraryDatabasePath, configuration: libraryConfiguration)
+    }
+
+    /// The library, for commands that need something to say: an empty one is an error that says
+    /// how to fill it.
+    func openSpokenLibrary() async throws -> LibraryDatabase {
+        let library = try openLibrary()
+        guard try await library.statistics().spokenCues > 0 else { throw LibraryEmpty(path: library.path) }
+        return library
+    }
+
+    /// The configured director over `library`, its one-time work done.
+    func director(over library: LibraryDatabase) async throws -> any Director {
+        let director = try DirectorFactory.make(reader: reader, library: library, home: home, logger: logger)
+        try await director.prepare()
+        return director
     }
 }
