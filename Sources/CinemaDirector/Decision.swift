@@ -14,6 +14,8 @@ public struct Decision: Sendable, Codable, Equatable {
         case fallback
         /// The TV's closing line.
         case farewell
+        /// A clip the operator chose by hand (curator override); no director was asked.
+        case curator
     }
 
     public struct Candidate: Sendable, Codable, Equatable {

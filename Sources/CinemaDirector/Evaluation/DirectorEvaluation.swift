@@ -142,6 +142,7 @@ private func path(of decision: Decision) -> String {
     case .farewell: return "farewell"
     case .greeting: return "greeting"
     case .llm: return "model"
+    case .curator: return "curator"
     case .reply: break
     }
     // A greeting answered from the pool carries pool candidates, without notes.

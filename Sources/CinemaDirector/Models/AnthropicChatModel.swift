@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CinemaCore
 import Foundation
 
 /// Anthropic's Messages API with tool use.

@@ -1,3 +1,5 @@
+public import CinemaCore
+
 /// A language model that can call tools, whichever provider serves it.
 public protocol ChatModel: Sendable {
     /// `openai` or `anthropic`.

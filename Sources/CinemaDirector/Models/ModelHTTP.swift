@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CinemaCore
 import Foundation
 import NIOCore
 import NIOFoundationCompat

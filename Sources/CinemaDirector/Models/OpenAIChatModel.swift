@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CinemaCore
 import Foundation
 
 /// Chat completions with tool calling, as OpenAI's API defines them: also served by Ollama,

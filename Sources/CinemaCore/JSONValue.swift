@@ -1,6 +1,6 @@
 import Foundation
 
-/// Any JSON value: tool schemas, tool arguments, and whatever a model sends back.
+/// Any JSON value: tool schemas and arguments, room message payloads, event data.
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
@@ -57,5 +57,27 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case .string(let value): Int64(value.trimmingCharacters(in: .whitespaces))
         default: nil
         }
+    }
+}
+
+extension JSONValue {
+    /// The JSON tree of any encodable value, for payloads built from typed records.
+    public init(encoding value: some Encodable) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+
+    /// This tree read back as a typed record.
+    public func decode<Value: Decodable>(as type: Value.Type) throws -> Value {
+        try JSONDecoder().decode(Value.self, from: JSONEncoder().encode(self))
+    }
+
+    public var doubleValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
     }
 }
