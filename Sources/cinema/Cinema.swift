@@ -1,4 +1,5 @@
 import ArgumentParser
+import CinemaCore
 
 @main
 struct Cinema: AsyncParsableCommand {
@@ -11,10 +12,6 @@ struct Cinema: AsyncParsableCommand {
             Data lives in CINEMA_HOME (default ~/.local/share/cinema).
             """,
         version: CinemaVersion.current,
-        subcommands: [Chat.self, Demo.self, Eval.self, Index.self, MCPCommand.self, Search.self]
+        subcommands: [Chat.self, Demo.self, Eval.self, Index.self, MCPCommand.self, Search.self, Serve.self]
     )
-}
-
-enum CinemaVersion {
-    static let current = "0.1.0"
 }

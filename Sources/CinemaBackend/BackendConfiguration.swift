@@ -1,0 +1,61 @@
+public import Configuration
+
+/// How the backend listens, how long sessions wait, and its limits. Read from the `backend.*`
+/// keys (`CINEMA_BACKEND_PORT`, …).
+public struct BackendConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (tests).
+    public var port = 8765
+    /// How devices reach this backend, when the address in their request is not the one to
+    /// hand out (behind a proxy, or a name the TVs resolve): `http://brain.local:8765`.
+    public var publicURL: String?
+    /// A session with no visitor turn for this long says farewell and ends.
+    public var idleTimeout: Double = 300
+    /// A session whose device never joins ends after this long.
+    public var joinTimeout: Double = 300
+    /// A session whose device dropped ends unless it reconnects within this long.
+    public var gracePeriod: Double = 30
+    /// A clip the device never reports ended counts as ended this long after it should have.
+    public var clipSlack: Double = 10
+    /// How long a room token stays valid.
+    public var tokenLifetime: Double = 6 * 3600
+    /// How often deadlines (idle, grace, clip watchdog) are checked.
+    public var tickInterval: Double = 0.25
+    /// Request bodies over this size are refused with 413.
+    public var maxBodyBytes = 1 << 20
+    /// Audio frames over this size get an `error` message instead of being heard.
+    public var maxAudioFrameBytes = 64 << 10
+    /// Malformed messages a socket may send before it is closed with 1008.
+    public var strikesBeforeClose = 5
+    /// Messages waiting for a slow socket before it is dropped.
+    public var outboxCapacity = 512
+    /// Operator actions need the operator token; `nil` means "when not listening on loopback".
+    public var requireOperatorToken: Bool?
+    /// Overrides the token kept in the data directory.
+    public var operatorToken: String?
+
+    public init() {}
+
+    public var isLoopback: Bool {
+        ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
+    }
+
+    public var operatorTokenRequired: Bool { requireOperatorToken ?? !isLoopback }
+}
+
+extension BackendConfiguration {
+    public init(reader: ConfigReader) {
+        self.init()
+        let backend = reader.scoped(to: "backend")
+        host = backend.string(forKey: "host", default: host)
+        port = backend.int(forKey: "port", default: port)
+        publicURL = backend.string(forKey: "publicUrl").flatMap { $0.isEmpty ? nil : $0 }
+        idleTimeout = max(1, backend.double(forKey: "idleTimeout", default: idleTimeout))
+        joinTimeout = max(1, backend.double(forKey: "joinTimeout", default: joinTimeout))
+        gracePeriod = max(0, backend.double(forKey: "gracePeriod", default: gracePeriod))
+        clipSlack = max(0, backend.double(forKey: "clipSlack", default: clipSlack))
+        tokenLifetime = max(1, backend.double(forKey: "tokenLifetime", default: tokenLifetime))
+        requireOperatorToken = backend.bool(forKey: "requireOperatorToken")
+        operatorToken = backend.string(forKey: "operatorToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

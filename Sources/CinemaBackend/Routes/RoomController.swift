@@ -1,0 +1,231 @@
+import CinemaCore
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// The room: `/rooms/{id}` over WebSocket. One device per room, any number of observers (with
+/// the operator token); RTVI envelopes in text frames, microphone PCM in binary frames.
+///
+/// Refusals (bad token, unknown room, a second device) happen after the upgrade, as an RTVI
+/// `error` with `fatal: true` followed by close code 1008: a WebSocket client sees neither the
+/// status nor the body of a refused upgrade, but it does see these.
+struct RoomController: Sendable {
+    let engine: SessionEngine
+    let gate: OperatorGate
+    let configuration: BackendConfiguration
+
+    func addRoutes(to router: Router<BackendRequestContext>) {
+        router.ws("rooms/:id") { inbound, outbound, context in
+            try await self.serve(inbound: inbound, outbound: outbound, context: context)
+        }
+    }
+
+    /// A plain GET on a room (no upgrade) says what a WebSocket client would be told, so that
+    /// curl can diagnose a token.
+    func addDiagnostics<Context: RequestContext>(to routes: RouteCollection<Context>) {
+        routes.get("rooms/:id") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            switch await self.admission(room: id, request: request) {
+            case .refused(let error): throw error.apiError
+            case .ended(let reason):
+                throw APIError(.gone, code: "session-ended", "The session has ended (\(reason)). Start a new one with POST /api/connect.")
+            case .live:
+                throw APIError(.upgradeRequired, code: "websocket-required", "This is a room: connect to it with a WebSocket client.")
+            }
+        }
+    }
+
+    // MARK: Admission
+
+    enum Refusal: Error {
+        case token(RoomTokenError)
+        case operatorToken(APIError)
+        case unknownRoom(String)
+        case occupied
+        case store(APIError)
+
+        var code: String {
+            switch self {
+            case .token(let error): error.code
+            case .operatorToken(let error): error.code
+            case .unknownRoom: "unknown-session"
+            case .occupied: "room-occupied"
+            case .store(let error): error.code
+            }
+        }
+
+        var message: String {
+            switch self {
+            case .token(let error): error.description
+            case .operatorToken(let error): error.message
+            case .unknownRoom(let id): "There is no session '\(id)'. Start one with POST /api/connect."
+            case .occupied:
+                "A device is already in this room. Stop the other client first; a device that lost its connection is let back in once the old socket is found dead (within 30 s)."
+            case .store(let error): error.message
+            }
+        }
+
+        var apiError: APIError {
+            switch self {
+            case .token(let error): APIError(error == .missing ? .unauthorized : .forbidden, code: error.code, error.description)
+            case .operatorToken(let error): error
+            case .unknownRoom(let id): .unknownSession(id)
+            case .occupied: APIError(.conflict, code: code, message)
+            case .store(let error): error
+            }
+        }
+    }
+
+    enum Admission {
+        case live(LiveSession, RoomConnection.Role)
+        case ended(reason: String)
+        case refused(Refusal)
+    }
+
+    func admission(room: String, request: Request) async -> Admission {
+        let role: RoomConnection.Role = request.uri.queryParameters.get("role") == "observer" ? .observer : .device
+        let token = request.uri.queryParameters.get("token") ?? request.bearerToken
+        do {
+            switch role {
+            case .device: try await engine.verify(token: token, room: room, now: Date())
+            case .observer: try gate.check(presented: token)
+            }
+        } catch let error as RoomTokenError {
+            engine.metrics.error("token")
+            return .refused(.token(error))
+        } catch let error as APIError {
+            engine.metrics.error("token")
+            return .refused(.operatorToken(error))
+        } catch {
+            return .refused(.unknownRoom(room))
+        }
+        do {
+            switch try await engine.lookup(room) {
+            case .live(let session): return .live(session, role)
+            case .ended(let record): return .ended(reason: record.endReason ?? "ended")
+            case .unknown: return .refused(.unknownRoom(room))
+            }
+        } catch {
+            return .refused(.store(APIError(.serviceUnavailable, code: "store-failed", error.description)))
+        }
+    }
+
+    // MARK: The socket
+
+    private func serve(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        context: WebSocketRouterContext<BackendRequestContext>
+    ) async throws {
+        let room = context.requestContext.parameters.get("id") ?? ""
+        let session: LiveSession
+        let role: RoomConnection.Role
+        switch await admission(room: room, request: context.request) {
+        case .refused(let refusal):
+            try await refuse(refusal, outbound: outbound)
+            return
+        case .ended(let reason):
+            try await outbound.write(.text(RoomMessage.sessionEnded(reason: reason).encoded()))
+            try await outbound.close(.normalClosure, reason: "session ended")
+            return
+        case .live(let live, let admittedRole):
+            session = live
+            role = admittedRole
+        }
+        let connection = RoomConnection(role: role, capacity: configuration.outboxCapacity)
+        switch await session.admit(connection, now: Date()) {
+        case .admitted: break
+        case .occupied:
+            try await refuse(.occupied, outbound: outbound)
+            return
+        case .ended(let reason):
+            try await outbound.write(.text(RoomMessage.sessionEnded(reason: reason).encoded()))
+            try await outbound.close(.normalClosure, reason: "session ended")
+            return
+        }
+        var logger = context.logger
+        logger[metadataKey: "session.id"] = "\(room)"
+        logger[metadataKey: "room.role"] = "\(role.rawValue)"
+        logger.debug("Joined the room")
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await Self.drain(connection, into: outbound) }
+            await read(inbound, connection: connection, session: session, logger: logger)
+            await session.leave(connection, now: Date())
+            connection.close(reason: "", policy: false)
+            await group.waitForAll()
+        }
+        logger.debug("Left the room")
+    }
+
+    /// Reads until the socket closes, or until the peer has broken the rules too often.
+    private func read(_ inbound: WebSocketInboundStream, connection: RoomConnection, session: LiveSession, logger: Logger) async {
+        var strikes = 0
+        do {
+            for try await message in inbound.messages(maxSize: configuration.maxBodyBytes) {
+                switch message {
+                case .text(let text):
+                    do {
+                        let envelope = try RoomMessage.decode(text)
+                        await session.handle(try ClientMessage(envelope), from: connection, now: Date())
+                    } catch {
+                        await session.rejected(error, from: connection, now: Date())
+                        if error.isMalformed { strikes += 1 }
+                    }
+                case .binary(let frame):
+                    if connection.role == .observer {
+                        connection.send(.error("Observers send no audio.", code: "observer-read-only", fatal: false))
+                        strikes += 1
+                    } else if await !session.hear(frame) {
+                        engine.metrics.error("protocol")
+                        connection.send(
+                            .error(
+                                "An audio frame of \(frame.readableBytes) bytes is over the \(configuration.maxAudioFrameBytes)-byte limit; it was dropped. Send 16 kHz mono PCM in 20 ms frames (640 bytes).",
+                                code: "frame-too-large",
+                                fatal: false
+                            )
+                        )
+                        strikes += 1
+                    }
+                }
+                if strikes >= configuration.strikesBeforeClose {
+                    logger.notice("Closing a socket that kept breaking the protocol", metadata: ["strikes": "\(strikes)"])
+                    connection.send(.error("Too many invalid messages; closing the connection.", code: "policy-violation", fatal: true))
+                    connection.close(reason: "too many invalid messages", policy: true)
+                    return
+                }
+                if connection.isClosing { return }
+            }
+        } catch {
+            logger.debug("Room socket failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends what the session queues for this socket, then closes it.
+    private static func drain(_ connection: RoomConnection, into outbound: WebSocketOutboundWriter) async {
+        defer { connection.drained.fulfil(.success(())) }
+        do {
+            for await item in connection.outbox {
+                switch item {
+                case .text(let text):
+                    try await outbound.write(.text(text))
+                case .close(let reason, let policy):
+                    try await outbound.close(policy ? .policyViolation : .normalClosure, reason: String(reason.utf8.prefix(120)) ?? "")
+                    return
+                }
+            }
+            // Finished without a close (too slow to keep up): close as a policy violation.
+            try await outbound.close(.policyViolation, reason: "too slow")
+        } catch {
+            // The socket is already gone; nothing left to send to.
+        }
+    }
+
+    private func refuse(_ refusal: Refusal, outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.write(.text(RoomMessage.error(refusal.message, code: refusal.code, fatal: true).encoded()))
+        try await outbound.close(.policyViolation, reason: refusal.code)
+    }
+}

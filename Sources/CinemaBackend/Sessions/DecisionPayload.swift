@@ -1,0 +1,148 @@
+import CinemaCore
+import CinemaDirector
+
+/// A turn's decision as the API returns it and the event log keeps it (snake_case, like the
+/// rest of the wire): the clip, why, what else was weighed, and how long it took.
+public struct DecisionPayload: Codable, Sendable, Equatable {
+    public struct ClipPayload: Codable, Sendable, Equatable {
+        public var id: Int64
+        public var filmID: Int64
+        public var filmTitle: String
+        public var path: String?
+        public var mediaURL: String?
+        public var start: Double
+        public var end: Double
+        public var cueStart: Double
+        public var cueEnd: Double
+        public var text: String
+
+        init(_ clip: Clip, mediaURL: String?) {
+            id = clip.id
+            filmID = clip.filmID
+            filmTitle = clip.filmTitle
+            path = clip.videoPath
+            self.mediaURL = mediaURL
+            start = clip.start
+            end = clip.end
+            cueStart = clip.cueStart
+            cueEnd = clip.cueEnd
+            text = clip.text
+        }
+
+        var clip: Clip {
+            Clip(
+                id: id,
+                filmID: filmID,
+                filmTitle: filmTitle,
+                videoPath: path,
+                start: start,
+                end: end,
+                cueStart: cueStart,
+                cueEnd: cueEnd,
+                text: text
+            )
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case filmID = "film_id"
+            case filmTitle = "film_title"
+            case path
+            case mediaURL = "media_url"
+            case start, end
+            case cueStart = "cue_start"
+            case cueEnd = "cue_end"
+            case text
+        }
+    }
+
+    public struct CandidatePayload: Codable, Sendable, Equatable {
+        public var clipID: Int64
+        public var filmTitle: String
+        public var text: String
+        public var score: Double
+        public var matched: String?
+        public var notes: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case clipID = "clip_id"
+            case filmTitle = "film_title"
+            case text, score, matched, notes
+        }
+    }
+
+    public struct TimingsPayload: Codable, Sendable, Equatable {
+        public var searchMilliseconds: Double
+        public var modelMilliseconds: Double
+        /// The director's whole decision.
+        public var directorMilliseconds: Double
+        /// From the turn's arrival (including any wait behind the turn before it) to its clip
+        /// being sent.
+        public var totalMilliseconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case searchMilliseconds = "search_ms"
+            case modelMilliseconds = "model_ms"
+            case directorMilliseconds = "director_ms"
+            case totalMilliseconds = "total_ms"
+        }
+    }
+
+    public var turn: Int
+    public var kind: String
+    public var director: String
+    /// What the visitor said that this answers (merged turns joined), if anything.
+    public var visitor: String?
+    /// The `visitor-text` events it answers.
+    public var utterances: [Int]
+    public var reasoning: String
+    public var queries: [String]
+    public var clip: ClipPayload
+    public var candidates: [CandidatePayload]
+    public var timings: TimingsPayload
+    public var fallbackReason: String?
+
+    /// The log keeps the strongest candidates only: enough to see why, not the whole search.
+    static let keptCandidates = 8
+
+    init(
+        turn: Int,
+        decision: Decision,
+        visitor: String?,
+        utterances: [Int],
+        mediaURL: String?,
+        directorMilliseconds: Double,
+        totalMilliseconds: Double
+    ) {
+        self.turn = turn
+        kind = decision.kind.rawValue
+        director = decision.director
+        self.visitor = visitor
+        self.utterances = utterances
+        reasoning = decision.reasoning
+        queries = decision.queries
+        clip = ClipPayload(decision.clip, mediaURL: mediaURL)
+        candidates = decision.candidates.prefix(Self.keptCandidates).map {
+            CandidatePayload(
+                clipID: $0.clip.id,
+                filmTitle: $0.clip.filmTitle,
+                text: $0.clip.text,
+                score: ($0.score * 1000).rounded() / 1000,
+                matched: $0.matched,
+                notes: $0.notes
+            )
+        }
+        timings = TimingsPayload(
+            searchMilliseconds: decision.timings.searchMilliseconds,
+            modelMilliseconds: decision.timings.modelMilliseconds,
+            directorMilliseconds: directorMilliseconds,
+            totalMilliseconds: totalMilliseconds
+        )
+        fallbackReason = decision.fallbackReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case turn, kind, director, visitor, utterances, reasoning, queries, clip, candidates, timings
+        case fallbackReason = "fallback_reason"
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Where clients reach this backend, for the room and media URLs handed out: the configured
+/// public URL, else the host the request was sent to, else the listening address.
+enum BaseURL {
+    static func http(for request: Request, configuration: BackendConfiguration) -> String {
+        if let configured = configuration.publicURL {
+            return configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+        }
+        if let authority = request.head.authority, isPlainAuthority(authority) {
+            return "http://" + authority
+        }
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return "http://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host):\(configuration.port)"
+    }
+
+    static func webSocket(_ httpURL: String) -> String {
+        if httpURL.hasPrefix("https://") { return "wss://" + httpURL.dropFirst("https://".count) }
+        if httpURL.hasPrefix("http://") { return "ws://" + httpURL.dropFirst("http://".count) }
+        return httpURL
+    }
+
+    /// A Host header is the client's to write: only host names, addresses and ports go into
+    /// URLs given to others.
+    static func isPlainAuthority(_ authority: String) -> Bool {
+        !authority.isEmpty && authority.count <= 255
+            && authority.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || ".-:[]".unicodeScalars.contains(scalar))
+            }
+    }
+}

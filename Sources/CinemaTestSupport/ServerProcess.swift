@@ -1,0 +1,69 @@
+import Foundation
+import Subprocess
+import SystemPackage
+
+/// `cinema serve` (or another long-running subcommand) as a real process, for tests of what
+/// happens to it as a process: started, its address read from the line it prints when it is
+/// listening, signalled, restarted.
+public struct ServerProcess: Sendable {
+    public let port: Int
+    private let signal: @Sendable (Int32) throws -> Void
+
+    public var base: String { "http://127.0.0.1:\(port)" }
+
+    public func send(_ signal: Int32) throws { try self.signal(signal) }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
+    }
+
+    /// Runs `cinema <arguments>` until `body` returns and the process has exited (`body` must
+    /// make it exit, for example with SIGTERM). Returns `body`'s result and the exit status
+    /// (128 + signal when killed).
+    public static func run<T: Sendable>(
+        _ arguments: [String],
+        environment: [String: String],
+        _ body: @Sendable (ServerProcess) async throws -> T
+    ) async throws -> (T, Int32) {
+        var variables: [Environment.Key: String] = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
+        ]
+        for (key, value) in environment { variables[Environment.Key(stringLiteral: key)] = value }
+        let result = try await Subprocess.run(
+            .path(FilePath(CinemaExecutable.path)),
+            arguments: Arguments(arguments),
+            environment: .custom(variables),
+            input: .none,
+            output: .sequence,
+            error: .string(limit: 1 << 20)
+        ) { execution in
+            var port: Int?
+            for try await line in execution.standardOutput.strings() {
+                if let range = line.range(of: "listening on http://") {
+                    let address = line[range.upperBound...].prefix { $0 != " " }
+                    port = address.split(separator: ":").last.flatMap { Int($0) }
+                    break
+                }
+            }
+            guard let port else { throw Failure(description: "cinema \(arguments.joined(separator: " ")) exited before it was listening") }
+            let process = ServerProcess(port: port) { signal in
+                try execution.send(signal: Signal(rawValue: signal))
+            }
+            return try await body(process)
+        }
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
+        }
+        if status != 0 && status != 128 + 9 && status != 128 + 15 {
+            FileHandle.standardError.write(Data("cinema \(arguments.joined(separator: " ")) exited \(status):\n\(result.standardError ?? "")\n".utf8))
+        }
+        return (result.closureResult, status)
+    }
+}

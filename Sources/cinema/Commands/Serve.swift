@@ -1,0 +1,81 @@
+import ArgumentParser
+import CinemaBackend
+import CinemaCore
+import CinemaDirector
+import Foundation
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the backend: sessions, rooms over WebSocket, the status API and metrics.",
+        discussion: """
+            Devices join rooms at ws://HOST:PORT/rooms/ID with the token from POST /api/connect;
+            the dashboard and operators use the HTTP API (see PROTOCOL.md). Sessions and their
+            events are kept in CINEMA_HOME/backend.sqlite. Ctrl-C (or SIGTERM) ends live sessions
+            with reason "shutdown" and stops. When listening beyond loopback, operator actions need
+            the token in CINEMA_HOME/operator-token.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address to listen on. (env: CINEMA_BACKEND_HOST; default: 127.0.0.1)", valueName: "address"))
+    var host: String?
+
+    @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one. (env: CINEMA_BACKEND_PORT; default: 8765)", valueName: "port"))
+    var port: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds without a visitor turn before a session says goodbye. (env: CINEMA_BACKEND_IDLE_TIMEOUT; default: 300)",
+            valueName: "s"
+        )
+    )
+    var idleTimeout: Double?
+
+    @Option(help: ArgumentHelp("retrieval, openai or anthropic. (env: CINEMA_DIRECTOR_KIND; default: retrieval)", valueName: "name"))
+    var director: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        var flags = ConfigOverrides()
+        flags.set("backend.host", host)
+        flags.set("backend.port", port)
+        flags.set("backend.idleTimeout", idleTimeout)
+        flags.set("director.kind", director)
+        let context = try await global.context(flags: flags)
+        let library = try await context.openSpokenLibrary()
+        let director = try await context.director(over: library)
+        let configuration = BackendConfiguration(reader: context.reader)
+        let backend = try await buildBackend(
+            configuration: configuration,
+            home: context.home,
+            library: library,
+            director: director,
+            logger: context.logger,
+            onServerRunning: { port in
+                let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+                Self.say("Cinema Chat backend listening on http://\(host):\(port) (director: \(director.name), data: \(context.home.path))")
+            }
+        )
+        if backend.operatorTokenIsNew || configuration.operatorTokenRequired {
+            Self.say("Operator token (kept in \(context.home.path)/operator-token): \(backend.operatorToken)")
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [backend], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)
+        )
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw ValidationError(
+                "Port \(configuration.port) on \(configuration.host) is already in use (another `cinema serve`?). Stop it, or choose another with --port."
+            )
+        }
+    }
+
+    /// Unbuffered, so that a script watching the output sees the line at once.
+    private static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
