@@ -120,6 +120,8 @@ let package = Package(
             dependencies: [
                 "CinemaCore",
                 "CinemaLibrary",
+                "CinemaDirector",
+                "CinemaTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

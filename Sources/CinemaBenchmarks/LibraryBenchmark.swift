@@ -9,11 +9,10 @@ import Glibc
 #endif
 
 /// Measures the library on real subtitles: index throughput, search and reply latency, size,
-/// memory. Build in release mode: `swift run -c release cinema-bench --films ../shared/data/films`.
-@main
+/// memory. Build in release mode: `swift run -c release cinema-bench library --films ../shared/data/films`.
 struct LibraryBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cinema-bench",
+        commandName: "library",
         abstract: "Benchmark the film library (index, search, reply lookup) on real subtitles."
     )
 
@@ -120,9 +119,9 @@ struct LibraryBenchmark: AsyncParsableCommand {
         )
         return [
             name, "\(statistics.cues)", String(format: "%.2f", indexSeconds), String(format: "%.0f", Double(report.cuesWritten) / indexSeconds),
-            String(format: "%.2f", percentile(searchTimes, 0.50)), String(format: "%.2f", percentile(searchTimes, 0.99)),
+            String(format: "%.2f", Percentiles(searchTimes).p50), String(format: "%.2f", Percentiles(searchTimes).p99),
             String(format: "%.2f", searchTimes.max() ?? 0),
-            String(format: "%.0f", percentile(replyTimes, 0.50)), String(format: "%.0f", percentile(replyTimes, 0.99)),
+            String(format: "%.0f", Percentiles(replyTimes).p50), String(format: "%.0f", Percentiles(replyTimes).p99),
             String(format: "%.1f", (size + wal) / 1_048_576),
         ]
     }
@@ -141,12 +140,6 @@ struct LibraryBenchmark: AsyncParsableCommand {
             queries.append(words.joined(separator: " "))
         }
         return queries
-    }
-
-    private func percentile(_ values: [Double], _ fraction: Double) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
     }
 
     private func peakMemoryMiB() -> Double {

@@ -1,4 +1,4 @@
-import CinemaCore
+public import CinemaCore
 public import CinemaLibrary
 import Foundation
 
@@ -37,26 +37,6 @@ public enum DirectorEvaluation {
         public var distinctFilms: Int
         public var speechSeconds: Percentiles
         public var decisionMilliseconds: Percentiles
-    }
-
-    public struct Percentiles: Sendable, Codable {
-        public var p10: Double
-        public var p50: Double
-        public var p90: Double
-        public var p99: Double
-        public var max: Double
-
-        init(_ values: [Double]) {
-            let sorted = values.sorted()
-            func at(_ fraction: Double) -> Double {
-                sorted.isEmpty ? 0 : sorted[Swift.min(sorted.count - 1, Swift.max(0, Int((Double(sorted.count) * fraction).rounded(.up)) - 1))]
-            }
-            p10 = at(0.10)
-            p50 = at(0.50)
-            p90 = at(0.90)
-            p99 = at(0.99)
-            self.max = sorted.last ?? 0
-        }
     }
 
     public struct Report: Sendable, Codable {

@@ -86,8 +86,8 @@ struct Eval: AsyncParsableCommand {
     }
 
     static func text(_ summary: DirectorEvaluation.Summary, director: String, library: String) -> String {
-        func ms(_ p: DirectorEvaluation.Percentiles) -> String { String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms", p.p50, p.p99, p.max) }
-        func s(_ p: DirectorEvaluation.Percentiles) -> String {
+        func ms(_ p: Percentiles) -> String { String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms", p.p50, p.p99, p.max) }
+        func s(_ p: Percentiles) -> String {
             String(format: "p10 %.1f s, p50 %.1f s, p90 %.1f s, max %.1f s", p.p10, p.p50, p.p90, p.max)
         }
         return """

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The benchmarks behind BENCHMARKS.md. Build in release mode:
+/// `swift run -c release cinema-bench library --films ../shared/data/films`.
+@main
+struct CinemaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cinema-bench",
+        abstract: "Benchmarks for Cinema Chat: the film library and the backend.",
+        subcommands: [LibraryBenchmark.self, BackendBenchmark.self],
+        defaultSubcommand: LibraryBenchmark.self
+    )
+}
