@@ -80,13 +80,13 @@ public func buildBackend(
     let router = buildRouter(
         engine: engine,
         library: library,
-        directorName: director.name,
-        speechName: speech.name,
+        director: director.name,
+        speech: speech,
         gate: gate,
         configuration: configuration
     )
     let rooms = Router(context: BackendRequestContext.self)
-    RoomController(engine: engine, gate: gate, configuration: configuration).addRoutes(to: rooms)
+    RoomController(engine: engine, gate: gate, speech: speech, configuration: configuration).addRoutes(to: rooms)
 
     let application = Application(
         router: router,
@@ -112,8 +112,8 @@ public func buildBackend(
 func buildRouter(
     engine: SessionEngine,
     library: LibraryDatabase,
-    directorName: String,
-    speechName: String,
+    director directorName: String,
+    speech: any SpeechStage,
     gate: OperatorGate,
     configuration: BackendConfiguration
 ) -> Router<BackendRequestContext> {
@@ -125,7 +125,7 @@ func buildRouter(
             engine: engine,
             library: library,
             directorName: directorName,
-            speechName: speechName,
+            speechName: speech.name,
             gate: gate,
             configuration: configuration
         )
@@ -134,7 +134,7 @@ func buildRouter(
     router.addRoutes(LibraryController(library: library, configuration: configuration).endpoints)
     router.addRoutes(MetricsController(metrics: engine.metrics).endpoints)
     let rooms = RouteCollection(context: BackendRequestContext.self)
-    RoomController(engine: engine, gate: gate, configuration: configuration).addDiagnostics(to: rooms)
+    RoomController(engine: engine, gate: gate, speech: speech, configuration: configuration).addDiagnostics(to: rooms)
     router.addRoutes(rooms)
     return router
 }

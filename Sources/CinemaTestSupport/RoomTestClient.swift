@@ -15,8 +15,8 @@ public final class RoomTestClient: Sendable {
 
         public var description: String {
             switch self {
-            case .timedOut(let what, let seen): "Timed out waiting for \(what); received: \(seen)"
-            case .closed(let what, let seen): "The socket closed while waiting for \(what); received: \(seen)"
+            case .timedOut(let what, let seen): "Timed out waiting for \(what); last received: \(seen.suffix(6))"
+            case .closed(let what, let seen): "The socket closed while waiting for \(what); last received: \(seen.suffix(6))"
             }
         }
     }
@@ -108,12 +108,21 @@ public final class RoomTestClient: Sendable {
         }
     }
 
+    /// Opens like every device does (`client-ready`), then waits for the server to close the
+    /// socket: how a test meets a refusal or an ended session.
+    public func readyThenWaitForClose(within limit: Duration = .seconds(15)) async throws -> [RoomMessage] {
+        try await send(.clientReady())
+        return try await waitForClose(within: limit)
+    }
+
     /// Waits for the server to close the socket; returns the messages that came before.
     public func waitForClose(within limit: Duration = .seconds(15)) async throws -> [RoomMessage] {
         var messages: [RoomMessage] = []
         while true {
             switch await inbox.next(within: limit) {
-            case .message(let text): messages.append(try RoomMessage.decode(text))
+            case .message(let text):
+                seen.withLock { $0.append(text) }
+                messages.append(try RoomMessage.decode(text))
             case .finished: return messages
             case .timedOut: throw Failure.timedOut(waitingFor: "the server to close", seen: seen.withLock { $0 })
             }
@@ -187,7 +196,12 @@ private final class Inbox: Sendable {
             }
             let first = await group.next() ?? .timedOut
             group.cancelAll()
-            return first
+            // A message that raced the timer is still a message: never drop it.
+            var outcome = first
+            while let other = await group.next() {
+                if case .message = other { outcome = other }
+            }
+            return outcome
         }
     }
 

@@ -7,6 +7,7 @@ import SystemPackage
 /// listening, signalled, restarted.
 public struct ServerProcess: Sendable {
     public let port: Int
+    public let processID: Int32
     private let signal: @Sendable (Int32) throws -> Void
 
     public var base: String { "http://127.0.0.1:\(port)" }
@@ -27,6 +28,7 @@ public struct ServerProcess: Sendable {
     public static func run<T: Sendable>(
         _ arguments: [String],
         environment: [String: String],
+        executable: String = CinemaExecutable.path,
         _ body: @Sendable (ServerProcess) async throws -> T
     ) async throws -> (T, Int32) {
         var variables: [Environment.Key: String] = [
@@ -35,7 +37,7 @@ public struct ServerProcess: Sendable {
         ]
         for (key, value) in environment { variables[Environment.Key(stringLiteral: key)] = value }
         let result = try await Subprocess.run(
-            .path(FilePath(CinemaExecutable.path)),
+            .path(FilePath(executable)),
             arguments: Arguments(arguments),
             environment: .custom(variables),
             input: .none,
@@ -51,7 +53,7 @@ public struct ServerProcess: Sendable {
                 }
             }
             guard let port else { throw Failure(description: "cinema \(arguments.joined(separator: " ")) exited before it was listening") }
-            let process = ServerProcess(port: port) { signal in
+            let process = ServerProcess(port: port, processID: execution.processIdentifier.value) { signal in
                 try execution.send(signal: Signal(rawValue: signal))
             }
             return try await body(process)

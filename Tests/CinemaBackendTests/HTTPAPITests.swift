@@ -167,7 +167,7 @@ struct HTTPAPITests {
             #expect(try await http.get("/api/sessions").status == 401)
             #expect(try await http.get("/api/sessions/\(session.identifier)/events").status == 401)
             // An observer without the token is refused like a device with a bad one.
-            let (refused, _) = try await RoomTestClient.connect(to: session.roomURL + "?role=observer") { try await $0.waitForClose() }
+            let (refused, _) = try await RoomTestClient.connect(to: session.roomURL + "?role=observer") { try await $0.readyThenWaitForClose() }
             #expect(refused.first?.data?["code"]?.stringValue == "operator-token-required")
             let (joined, _) = try await RoomTestClient.connect(to: session.roomURL + "?role=observer&token=" + backend.operatorToken) { observer in
                 _ = try await backend.http.post(

@@ -62,7 +62,7 @@ struct RoomTests {
 
             // Reconnecting to an ended session gets session-ended and a normal close.
             let (messages, again) = try await RoomTestClient.connect(to: session.deviceURL) { device in
-                try await device.waitForClose()
+                try await device.readyThenWaitForClose()
             }
             #expect(messages.map(\.serverMessageType) == ["session-ended"])
             #expect(again?.closeCode == .normalClosure)
@@ -98,7 +98,7 @@ struct RoomTests {
                 (session.roomURL + "?token=" + other.token, "token-wrong-room"),
             ]
             for (url, code) in cases {
-                let (messages, close) = try await RoomTestClient.connect(to: url) { device in try await device.waitForClose() }
+                let (messages, close) = try await RoomTestClient.connect(to: url) { device in try await device.readyThenWaitForClose() }
                 #expect(messages.count == 1, "\(code)")
                 #expect(messages.first?.type == "error")
                 #expect(messages.first?.data?["code"]?.stringValue == code)
@@ -129,14 +129,16 @@ struct RoomTests {
             let base = session.roomURL.replacingOccurrences(of: session.identifier, with: "")
             let unknownID = UUID().uuidString.lowercased()
             let forged = try backend.signer().issue(room: unknownID, expires: Date().addingTimeInterval(60))
-            let (unknown, unknownClose) = try await RoomTestClient.connect(to: base + unknownID + "?token=" + forged) { try await $0.waitForClose() }
+            let (unknown, unknownClose) = try await RoomTestClient.connect(to: base + unknownID + "?token=" + forged) {
+                try await $0.readyThenWaitForClose()
+            }
             #expect(unknown.first?.data?["code"]?.stringValue == "unknown-session")
             #expect(unknownClose?.closeCode == .policyViolation)
 
             try await RoomTestClient.connect(to: session.deviceURL) { first in
                 try await first.send(.clientReady())
                 _ = try await first.next("bot-ready")
-                let (second, secondClose) = try await RoomTestClient.connect(to: session.deviceURL) { try await $0.waitForClose() }
+                let (second, secondClose) = try await RoomTestClient.connect(to: session.deviceURL) { try await $0.readyThenWaitForClose() }
                 #expect(second.first?.data?["code"]?.stringValue == "room-occupied")
                 #expect(second.first?.data?["fatal"]?.boolValue == true)
                 #expect(secondClose?.closeCode == .policyViolation)

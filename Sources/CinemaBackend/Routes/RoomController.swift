@@ -15,6 +15,7 @@ import NIOWebSocket
 struct RoomController: Sendable {
     let engine: SessionEngine
     let gate: OperatorGate
+    let speech: any SpeechStage
     let configuration: BackendConfiguration
 
     func addRoutes(to router: Router<BackendRequestContext>) {
@@ -125,9 +126,11 @@ struct RoomController: Sendable {
         let role: RoomConnection.Role
         switch await admission(room: room, request: context.request) {
         case .refused(let refusal):
+            await Self.awaitClientFirst(inbound)
             try await refuse(refusal, outbound: outbound)
             return
         case .ended(let reason):
+            await Self.awaitClientFirst(inbound)
             try await outbound.write(.text(RoomMessage.sessionEnded(reason: reason).encoded()))
             try await outbound.close(.normalClosure, reason: "session ended")
             return
@@ -139,9 +142,11 @@ struct RoomController: Sendable {
         switch await session.admit(connection, now: Date()) {
         case .admitted: break
         case .occupied:
+            await Self.awaitClientFirst(inbound)
             try await refuse(.occupied, outbound: outbound)
             return
         case .ended(let reason):
+            await Self.awaitClientFirst(inbound)
             try await outbound.write(.text(RoomMessage.sessionEnded(reason: reason).encoded()))
             try await outbound.close(.normalClosure, reason: "session ended")
             return
@@ -162,8 +167,14 @@ struct RoomController: Sendable {
     }
 
     /// Reads until the socket closes, or until the peer has broken the rules too often.
+    ///
+    /// Audio never waits on the session: each frame is checked, counted and handed to the speech
+    /// stage right here, in the socket's own task; only what the speech stage hears goes to the
+    /// session. Counts reach the session every few seconds and when the socket closes.
     private func read(_ inbound: WebSocketInboundStream, connection: RoomConnection, session: LiveSession, logger: Logger) async {
         var strikes = 0
+        var audio = LiveSession.AudioCounts()
+        var violated = false
         do {
             for try await message in inbound.messages(maxSize: configuration.maxBodyBytes) {
                 switch message {
@@ -179,7 +190,8 @@ struct RoomController: Sendable {
                     if connection.role == .observer {
                         connection.send(.error("Observers send no audio.", code: "observer-read-only", fatal: false))
                         strikes += 1
-                    } else if await !session.hear(frame) {
+                    } else if frame.readableBytes > configuration.maxAudioFrameBytes {
+                        audio.oversized += 1
                         engine.metrics.error("protocol")
                         connection.send(
                             .error(
@@ -189,20 +201,41 @@ struct RoomController: Sendable {
                             )
                         )
                         strikes += 1
+                    } else {
+                        audio.frames += 1
+                        audio.bytes += frame.readableBytes
+                        if session.microphone.open {
+                            for signal in await speech.hear(frame, session: session.id) { await session.heard(signal, now: Date()) }
+                        } else {
+                            audio.ignored += 1
+                        }
+                        if audio.frames == Self.audioReportInterval {
+                            engine.metrics.audio(frames: audio.frames, ignored: audio.ignored)
+                            await session.addAudio(audio)
+                            audio = LiveSession.AudioCounts()
+                        }
                     }
                 }
                 if strikes >= configuration.strikesBeforeClose {
-                    logger.notice("Closing a socket that kept breaking the protocol", metadata: ["strikes": "\(strikes)"])
-                    connection.send(.error("Too many invalid messages; closing the connection.", code: "policy-violation", fatal: true))
-                    connection.close(reason: "too many invalid messages", policy: true)
-                    return
+                    violated = true
+                    break
                 }
-                if connection.isClosing { return }
+                if connection.isClosing { break }
             }
         } catch {
             logger.debug("Room socket failed", metadata: ["error": "\(error)"])
         }
+        engine.metrics.audio(frames: audio.frames, ignored: audio.ignored)
+        await session.addAudio(audio)
+        if violated {
+            logger.notice("Closing a socket that kept breaking the protocol", metadata: ["strikes": "\(strikes)"])
+            connection.send(.error("Too many invalid messages; closing the connection.", code: "policy-violation", fatal: true))
+            connection.close(reason: "too many invalid messages", policy: true)
+        }
     }
+
+    /// Frames between reports of the audio counts to the session (250 × 20 ms = 5 s).
+    static let audioReportInterval = 250
 
     /// Sends what the session queues for this socket, then closes it.
     private static func drain(_ connection: RoomConnection, into outbound: WebSocketOutboundWriter) async {
@@ -221,6 +254,23 @@ struct RoomController: Sendable {
             try await outbound.close(.policyViolation, reason: "too slow")
         } catch {
             // The socket is already gone; nothing left to send to.
+        }
+    }
+
+    /// Before the server speaks first, it lets the client speak (every RTVI client opens with
+    /// `client-ready`) or waits a moment. Frames that reach a client while its own side of the
+    /// upgrade is still settling can be lost: swift-websocket's client, under load, dropped the
+    /// refusal and then hung (reproduced: 3 of ~20 refused connects with the CPU busy). Once the
+    /// client has sent a frame its upgrade is complete, and anything sent after arrives.
+    private static func awaitClientFirst(_ inbound: WebSocketInboundStream, within limit: Duration = .seconds(2)) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var frames = inbound.makeAsyncIterator()
+                _ = try? await frames.next()
+            }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
         }
     }
 

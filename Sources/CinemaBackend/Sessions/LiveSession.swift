@@ -19,6 +19,9 @@ actor LiveSession {
     private var feeds: [UUID: AsyncStream<SessionEvent>.Continuation] = [:]
     private var waiters: [UUID: OneShot<DecisionPayload>] = [:]
     private var audio = AudioCounts()
+    /// Whether the room's audio is being ignored (a clip is playing, or the session is over):
+    /// read by the socket for every frame, so it is a lock-free flag rather than actor state.
+    nonisolated let microphone = MicrophoneGate()
     private let services: SessionServices
     private let logger: Logger
 
@@ -180,27 +183,22 @@ actor LiveSession {
         ])
     }
 
-    /// One frame of microphone audio. Returns false when it was over the size limit.
-    func hear(_ frame: ByteBuffer) async -> Bool {
-        guard frame.readableBytes <= services.configuration.maxAudioFrameBytes else {
-            audio.oversized += 1
-            return false
+    /// Audio counted by a room's socket since it last reported.
+    func addAudio(_ counts: AudioCounts) {
+        audio.frames += counts.frames
+        audio.bytes += counts.bytes
+        audio.ignored += counts.ignored
+        audio.oversized += counts.oversized
+    }
+
+    /// What the speech stage made of the device's audio.
+    func heard(_ signal: SpeechSignal, now: Date) async {
+        guard machine.isLive, !machine.muted else { return }
+        switch signal {
+        case .startedSpeaking: broadcast(.userStartedSpeaking, to: .everyone)
+        case .stoppedSpeaking: broadcast(.userStoppedSpeaking, to: .everyone)
+        case .utterance(let text, _, _): await visitorTurn(text, source: "speech", waiter: nil, now: now)
         }
-        audio.frames += 1
-        audio.bytes += frame.readableBytes
-        services.metrics.audio(ignored: machine.muted)
-        guard machine.isLive, !machine.muted else {
-            audio.ignored += 1
-            return true
-        }
-        for signal in await services.speech.hear(frame, session: id) {
-            switch signal {
-            case .startedSpeaking: broadcast(.userStartedSpeaking, to: .everyone)
-            case .stoppedSpeaking: broadcast(.userStoppedSpeaking, to: .everyone)
-            case .utterance(let text, _, _): await visitorTurn(text, source: "speech", waiter: nil, now: Date())
-            }
-        }
-        return true
     }
 
     // MARK: Operator and HTTP
@@ -378,8 +376,10 @@ actor LiveSession {
                 record.status = to
                 events.append(event(.stateChanged, ["from": .string(from.rawValue), "to": .string(to.rawValue)], now))
             case .mute:
+                microphone.set(open: false)
                 broadcast(.userMuteStarted, to: .everyone)
             case .unmute:
+                microphone.set(open: true)
                 broadcast(.userMuteStopped, to: .everyone)
             case .clipTimedOut(let clipID, let turn):
                 events.append(
@@ -392,6 +392,7 @@ actor LiveSession {
                 }
                 resolve(turns.flatMap(\.waiters), with: .failure(SessionRequestError.ended(reason: reason)))
             case .end(let reason):
+                microphone.set(open: false)
                 record.endReason = reason
                 record.endedAt = now
                 events.append(event(.ended, ["reason": .string(reason), "audio": audio.json], now))

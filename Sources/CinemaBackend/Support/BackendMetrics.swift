@@ -49,9 +49,9 @@ public struct BackendMetrics: Sendable {
         Metrics.Counter(label: "cinema_errors_total", dimensions: [("kind", kind)], factory: factory).increment()
     }
 
-    func audio(ignored: Bool) {
-        audioFrames.increment()
-        if ignored { audioIgnored.increment() }
+    func audio(frames: Int, ignored: Int) {
+        if frames > 0 { audioFrames.increment(by: Int64(frames)) }
+        if ignored > 0 { audioIgnored.increment(by: Int64(ignored)) }
     }
 
     public func exposition() -> String { registry.emitToString() }
