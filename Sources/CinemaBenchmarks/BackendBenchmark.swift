@@ -97,6 +97,11 @@ struct BackendBenchmark: AsyncParsableCommand {
                         String(format: "%.1f", load.serverTotals.max),
                     ],
                     [
+                        "of which the director's decision (director_ms)", "\(load.directorTimes.count)", "",
+                        String(format: "%.1f", load.directorTimes.p50), String(format: "%.1f", load.directorTimes.p99),
+                        String(format: "%.1f", load.directorTimes.max),
+                    ],
+                    [
                         "join: connect + client-ready → greeting play-clip", "\(load.joins.count)", "",
                         String(format: "%.1f", load.joins.p50), String(format: "%.1f", load.joins.p99), String(format: "%.1f", load.joins.max),
                     ],
@@ -172,6 +177,7 @@ struct BackendBenchmark: AsyncParsableCommand {
     final class Load: Sendable {
         let turnTimes = Mutex<[Double]>([])
         let serverTotals = Mutex<[Double]>([])
+        let directorTimes = Mutex<[Double]>([])
         let joinTimes = Mutex<[Double]>([])
         let frames = Atomic<Int>(0)
         let failed = Atomic<Int>(0)
@@ -179,9 +185,18 @@ struct BackendBenchmark: AsyncParsableCommand {
         let joined = Atomic<Int>(0)
     }
 
+    /// The rooms whose microphones are on.
+    final class Microphones: Sendable {
+        private let live = Mutex<[Int: RoomTestClient]>([:])
+        func add(_ room: RoomTestClient, index: Int) { live.withLock { $0[index] = room } }
+        func remove(_ index: Int) { _ = live.withLock { $0.removeValue(forKey: index) } }
+        var rooms: [RoomTestClient] { live.withLock { Array($0.values) } }
+    }
+
     struct LoadResult {
         var turns: Percentiles
         var serverTotals: Percentiles
+        var directorTimes: Percentiles
         var joins: Percentiles
         var turnRate: Double
         var framesSent: Int
@@ -211,7 +226,29 @@ struct BackendBenchmark: AsyncParsableCommand {
         let finished = Shared<(ContinuousClock.Instant, ProcessSample)?>(nil)
         let peak = Shared<Double>(0)
 
+        let microphones = Microphones()
         try await withThrowingTaskGroup(of: Void.self) { group in
+            // One metronome sends every room's 16 kHz mono PCM, a frame per room per tick, so the
+            // load generator costs as little as it can of the two cores it shares with the backend.
+            if frameMilliseconds > 0 {
+                group.addTask {
+                    let frame = [UInt8](repeating: 1, count: 32 * frameMilliseconds)
+                    var next = clock.now
+                    while true {
+                        if let end = measuring.withLock({ $0 }).map({ $0.0 + .seconds(seconds) }), clock.now >= end { return }
+                        for room in microphones.rooms {
+                            do {
+                                try await room.send(binary: frame)
+                                load.frames.add(1, ordering: .relaxed)
+                            } catch {
+                                // That room has gone; its own task reports why.
+                            }
+                        }
+                        next += .milliseconds(frameMilliseconds)
+                        try await Task.sleep(until: next, clock: clock)
+                    }
+                }
+            }
             for index in 0..<rooms {
                 group.addTask {
                     do {
@@ -221,7 +258,7 @@ struct BackendBenchmark: AsyncParsableCommand {
                             lines: lines,
                             interval: interval,
                             seed: seed,
-                            frameMilliseconds: frameMilliseconds,
+                            microphones: microphones,
                             load: load,
                             rooms: rooms,
                             start: startContinuation,
@@ -241,6 +278,7 @@ struct BackendBenchmark: AsyncParsableCommand {
                     measuring.withLock { $0 = (instant, ProcessSample(pid: server.processID)) }
                     load.turnTimes.withLock { $0.removeAll() }
                     load.serverTotals.withLock { $0.removeAll() }
+                    load.directorTimes.withLock { $0.removeAll() }
                     load.frames.store(0, ordering: .relaxed)
                     let end = instant + .seconds(seconds)
                     while clock.now < end {
@@ -284,6 +322,7 @@ struct BackendBenchmark: AsyncParsableCommand {
         return LoadResult(
             turns: Percentiles(turns),
             serverTotals: Percentiles(load.serverTotals.withLock { $0 }),
+            directorTimes: Percentiles(load.directorTimes.withLock { $0 }),
             joins: Percentiles(load.joinTimes.withLock { $0 }),
             turnRate: Double(turns.count) / wall,
             framesSent: load.frames.load(ordering: .relaxed),
@@ -305,7 +344,7 @@ struct BackendBenchmark: AsyncParsableCommand {
         lines: [String],
         interval: Double,
         seed: UInt64,
-        frameMilliseconds: Int,
+        microphones: Microphones,
         load: Load,
         rooms: Int,
         start: AsyncStream<ContinuousClock.Instant>.Continuation,
@@ -332,20 +371,9 @@ struct BackendBenchmark: AsyncParsableCommand {
             }
             let sentAt = Shared<ContinuousClock.Instant?>(nil)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                // Microphone: 16 kHz mono PCM, one frame every `frameMilliseconds`.
-                if frameMilliseconds > 0 {
-                    group.addTask {
-                        let frame = [UInt8](repeating: 1, count: 32 * frameMilliseconds)
-                        var next = clock.now
-                        while true {
-                            if let end = until(), clock.now >= end { return }
-                            try await room.send(binary: frame)
-                            load.frames.add(1, ordering: .relaxed)
-                            next += .milliseconds(frameMilliseconds)
-                            try await Task.sleep(until: next, clock: clock)
-                        }
-                    }
-                }
+                // Microphone: the shared metronome sends this room's frames from now on.
+                microphones.add(room, index: index)
+                defer { microphones.remove(index) }
                 // The visitor: a line every interval × (0.5…1.5).
                 group.addTask {
                     var random = SeededRandom(seed: seed &+ UInt64(index))
@@ -382,6 +410,9 @@ struct BackendBenchmark: AsyncParsableCommand {
                         case ("metrics", _):
                             if let total = message.data?["total_ms"]?.doubleValue, message.turn ?? 0 > 1 {
                                 load.serverTotals.withLock { $0.append(total) }
+                                if let director = message.data?["director_ms"]?.doubleValue {
+                                    load.directorTimes.withLock { $0.append(director) }
+                                }
                             }
                         default:
                             break

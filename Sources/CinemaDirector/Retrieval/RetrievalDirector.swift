@@ -77,8 +77,13 @@ public actor RetrievalDirector: Director {
         let queries = Self.queries(for: heard.text)
         var matches: [(clip: Clip, relevance: Double)] = []
         var seen = Set<Int64>()
-        for query in queries {
-            let found = try await search(query, limit: configuration.matchesPerSearch)
+        let results: [[Clip]]
+        do {
+            results = try await library.search(queries, limit: configuration.matchesPerSearch)
+        } catch {
+            throw .library(error.description)
+        }
+        for found in results {
             let best = found.first?.score ?? 1
             for clip in found where seen.insert(clip.id).inserted {
                 matches.append((clip, best > 0 ? (clip.score ?? 0) / best : 0))

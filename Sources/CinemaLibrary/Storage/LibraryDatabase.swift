@@ -132,20 +132,30 @@ public struct LibraryDatabase: Sendable {
 
     public func search(_ query: SearchQuery, limit: Int? = nil) async throws(LibraryError) -> [Clip] {
         let limit = max(1, limit ?? configuration.searchLimit)
-        return try await read { db in
-            let hits = try ClipSearch.hits(for: query, limit: limit, in: db)
-            guard !hits.isEmpty else { return [] }
-            let rows = try Row.fetchAll(
-                db.cachedStatement(sql: Self.clipSelect + " WHERE cue.id IN (SELECT value FROM json_each(?))"),
-                arguments: [ClipSearch.jsonArray(hits.map(\.id))]
-            )
-            let clips = Dictionary(uniqueKeysWithValues: rows.map { row in (row["id"] as Int64, makeClip(row)) })
-            return hits.compactMap { hit in
-                clips[hit.id].map { clip in
-                    var clip = clip
-                    clip.score = hit.score
-                    return clip
-                }
+        return try await read { db in try clips(matching: query, limit: limit, in: db) }
+    }
+
+    /// Several searches in one read: one trip to a reader instead of one per query, which is
+    /// what a director's turn costs most under load.
+    public func search(_ texts: [String], limit: Int? = nil) async throws(LibraryError) -> [[Clip]] {
+        let limit = max(1, limit ?? configuration.searchLimit)
+        let queries = texts.map(SearchQuery.init)
+        return try await read { db in try queries.map { try clips(matching: $0, limit: limit, in: db) } }
+    }
+
+    private func clips(matching query: SearchQuery, limit: Int, in db: Database) throws -> [Clip] {
+        let hits = try ClipSearch.hits(for: query, limit: limit, in: db)
+        guard !hits.isEmpty else { return [] }
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: Self.clipSelect + " WHERE cue.id IN (SELECT value FROM json_each(?))"),
+            arguments: [ClipSearch.jsonArray(hits.map(\.id))]
+        )
+        let clips = Dictionary(uniqueKeysWithValues: rows.map { row in (row["id"] as Int64, makeClip(row)) })
+        return hits.compactMap { hit in
+            clips[hit.id].map { clip in
+                var clip = clip
+                clip.score = hit.score
+                return clip
             }
         }
     }
