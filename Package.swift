@@ -104,6 +104,7 @@ let package = Package(
                 "CinemaLibrary",
                 "CinemaDirector",
                 "CinemaBackend",
+                "CinemaSpeech",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -123,6 +124,22 @@ let package = Package(
                 "CinemaDirector",
                 "CinemaTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Debian's libpocketsphinx (libpocketsphinx-dev, pocketsphinx-en-us): the offline recognizer.
+        .systemLibrary(
+            name: "CPocketSphinx",
+            pkgConfig: "pocketsphinx",
+            providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
+        ),
+        // Hearing the visitor: voice activity, speech-to-text, transcripts worth a turn.
+        .target(
+            name: "CinemaSpeech",
+            dependencies: [
+                "CinemaCore",
+                "CPocketSphinx",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -153,6 +170,11 @@ let package = Package(
         .testTarget(
             name: "CinemaBackendTests",
             dependencies: ["CinemaBackend", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinemaSpeechTests",
+            dependencies: ["CinemaSpeech", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

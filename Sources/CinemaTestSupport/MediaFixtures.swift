@@ -4,6 +4,14 @@ import Foundation
 /// Small real videos made with ffmpeg, for tests that need actual media files.
 public enum MediaFixtures {
     private static let ffmpeg = ExternalTool(name: "ffmpeg", executable: "ffmpeg", installHint: "sudo apt-get install ffmpeg")
+    private static let espeak = ExternalTool(name: "espeak-ng", executable: "espeak-ng", installHint: "sudo apt-get install espeak-ng")
+
+    /// `text` spoken by espeak-ng, as 16 kHz mono samples.
+    public static func speech(_ text: String, voice: String = "en-us", in directory: TemporaryDirectory) async throws -> [Int16] {
+        let path = directory.file("speech-\(UUID().uuidString).wav")
+        _ = try await espeak.run(["-v", voice, "-s", "150", "-w", path, "--", text], outputLimit: 1 << 16, timeout: .seconds(60))
+        return try await audioSamples(of: path)
+    }
 
     public struct SubtitleTrack: Sendable {
         public var srt: String

@@ -1,0 +1,99 @@
+import CPocketSphinx
+import Foundation
+
+/// The offline recognizer: Debian's pocketsphinx with its US English model.
+///
+/// The model is loaded once, when the recognizer is made (about a second), and every utterance
+/// after that reuses it. A decoder works on one utterance at a time, so the actor queues them.
+public actor PocketSphinxRecognizer: SpeechRecognizer {
+    public nonisolated let name = "pocketsphinx"
+
+    public struct Model: Sendable, Equatable {
+        /// The acoustic model directory.
+        public var acousticModel: String
+        /// The language model (`.lm.bin` or ARPA `.lm`).
+        public var languageModel: String
+        /// The pronunciation dictionary.
+        public var dictionary: String
+
+        public init(acousticModel: String, languageModel: String, dictionary: String) {
+            self.acousticModel = acousticModel
+            self.languageModel = languageModel
+            self.dictionary = dictionary
+        }
+
+        /// Where Debian's `pocketsphinx-en-us` puts it.
+        public static let debianEnglish = Model(
+            acousticModel: "/usr/share/pocketsphinx/model/en-us/en-us",
+            languageModel: "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin",
+            dictionary: "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict"
+        )
+    }
+
+    public nonisolated let model: Model
+    private let handles: Handles
+    private var decoder: OpaquePointer { handles.decoder }
+
+    /// Owns the C decoder and its configuration; only the actor touches them.
+    private final class Handles: @unchecked Sendable {
+        let decoder: OpaquePointer
+        let config: OpaquePointer
+
+        init(decoder: OpaquePointer, config: OpaquePointer) {
+            self.decoder = decoder
+            self.config = config
+        }
+
+        deinit {
+            ps_free(decoder)
+            cmd_ln_free_r(config)
+        }
+    }
+
+    public static let sampleRate = 16_000
+
+    public init(model: Model = .debianEnglish) throws(SpeechError) {
+        for (what, path) in [("acoustic model", model.acousticModel), ("language model", model.languageModel), ("dictionary", model.dictionary)] {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw .modelMissing("no \(what) at \(path). Install it with: sudo apt-get install pocketsphinx-en-us")
+            }
+        }
+        let arguments = [
+            "-hmm", model.acousticModel, "-lm", model.languageModel, "-dict", model.dictionary,
+            "-samprate", "\(Self.sampleRate)", "-logfn", "/dev/null",
+        ]
+        // cmd_ln_init is variadic, which Swift cannot call; cmd_ln_parse_r takes an argv.
+        var argv = arguments.map { strdup($0) }
+        defer { for argument in argv { free(argument) } }
+        guard let config = cmd_ln_parse_r(nil, ps_args(), Int32(argv.count), &argv, 1) else {
+            throw .decoderFailed("pocketsphinx refused its arguments: \(arguments.joined(separator: " "))")
+        }
+        guard let decoder = ps_init(config) else {
+            cmd_ln_free_r(config)
+            throw .modelMissing("pocketsphinx could not load the model in \(model.acousticModel)")
+        }
+        self.model = model
+        self.handles = Handles(decoder: decoder, config: config)
+    }
+
+    public func transcribe(_ samples: [Int16], sampleRate: Int) async throws(SpeechError) -> Transcript {
+        guard sampleRate == Self.sampleRate else {
+            throw .unsupportedAudio("pocketsphinx's model hears 16 kHz; this audio is \(sampleRate) Hz")
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        guard ps_start_utt(decoder) >= 0 else { throw .decoderFailed("could not start an utterance") }
+        let processed = samples.withUnsafeBufferPointer { buffer in
+            ps_process_raw(decoder, buffer.baseAddress, buffer.count, 0, 1)
+        }
+        let ended = ps_end_utt(decoder)
+        guard processed >= 0, ended >= 0 else { throw .decoderFailed("the decoder rejected \(samples.count) samples") }
+        var score: Int32 = 0
+        let text = ps_get_hyp(decoder, &score).map { String(cString: $0) } ?? ""
+        return Transcript(
+            text: text,
+            seconds: (clock.now - started) / .seconds(1),
+            audioSeconds: Double(samples.count) / Double(sampleRate)
+        )
+    }
+}

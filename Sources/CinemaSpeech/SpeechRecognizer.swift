@@ -1,0 +1,40 @@
+/// Turns one utterance into words. Implementations: ``PocketSphinxRecognizer`` (offline, the
+/// default); a Whisper-compatible HTTP client comes next.
+public protocol SpeechRecognizer: Sendable {
+    /// A short name for logs and reports: `pocketsphinx`, `whisper`.
+    var name: String { get }
+
+    /// What was said in `samples` (16-bit mono PCM at `sampleRate`).
+    func transcribe(_ samples: [Int16], sampleRate: Int) async throws(SpeechError) -> Transcript
+}
+
+public struct Transcript: Sendable, Equatable {
+    public var text: String
+    /// Seconds the recognizer took.
+    public var seconds: Double
+    /// Seconds of audio it heard.
+    public var audioSeconds: Double
+
+    public init(text: String, seconds: Double, audioSeconds: Double) {
+        self.text = text
+        self.seconds = seconds
+        self.audioSeconds = audioSeconds
+    }
+
+    /// Recognition time per second of audio.
+    public var realTimeFactor: Double { audioSeconds > 0 ? seconds / audioSeconds : 0 }
+}
+
+public enum SpeechError: Error, CustomStringConvertible, Equatable {
+    case modelMissing(String)
+    case decoderFailed(String)
+    case unsupportedAudio(String)
+
+    public var description: String {
+        switch self {
+        case .modelMissing(let detail): "The speech model is missing: \(detail)"
+        case .decoderFailed(let detail): "Speech recognition failed: \(detail)"
+        case .unsupportedAudio(let detail): "The audio cannot be transcribed: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import CinemaCore
+import CinemaSpeech
+import Foundation
+
+struct Transcribe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print what the speech recognizer hears in a WAV file.",
+        discussion: """
+            For checking a microphone or a model. The file must be 16 kHz mono 16-bit PCM (convert
+            with: ffmpeg -i IN -ar 16000 -ac 1 OUT.wav). The voice activity detector splits it into
+            utterances, as it would split a visitor's speech, and each is transcribed; --whole
+            transcribes the file as one utterance.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("A 16 kHz mono WAV file.", valueName: "file.wav"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The recognizer: pocketsphinx (offline).", valueName: "name"))
+    var engine = "pocketsphinx"
+
+    @Flag(help: "Transcribe the whole file as one utterance instead of splitting it at pauses.")
+    var whole = false
+
+    @Flag(help: "Print each utterance as a JSON line.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard engine == "pocketsphinx" else {
+            throw ValidationError("--engine must be pocketsphinx; '\(engine)' is not available in this build.")
+        }
+    }
+
+    func run() async throws {
+        let audio = try Self.read(file)
+        let recognizer = try PocketSphinxRecognizer()
+        let spans: [(start: Double, end: Double, samples: [Int16])]
+        if whole {
+            spans = [(0, audio.duration, audio.samples)]
+        } else {
+            var detector = VoiceActivityDetector()
+            let events = detector.feed(audio.samples) + detector.finish()
+            spans = events.compactMap { event in
+                if case .ended(let utterance) = event { return (utterance.start, utterance.end, utterance.samples) }
+                return nil
+            }
+        }
+        if spans.isEmpty && !json {
+            print("No speech found in \(file) (\(String(format: "%.1f", audio.duration)) s).")
+            return
+        }
+        var busy = 0.0
+        for span in spans {
+            let transcript = try await recognizer.transcribe(span.samples, sampleRate: audio.sampleRate)
+            busy += transcript.seconds
+            if json {
+                let line = Line(start: span.start, end: span.end, text: transcript.text, engine: recognizer.name, seconds: transcript.seconds)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(line), as: UTF8.self))
+            } else {
+                let text = transcript.text.isEmpty ? "(nothing recognised)" : transcript.text
+                print("[\(Timecode.format(span.start))–\(Timecode.format(span.end))] \(text)")
+            }
+        }
+        if !json {
+            print(
+                String(
+                    format: "%d utterance(s), %.1f s of audio, recognised in %.2f s (real-time factor %.2f) by %@",
+                    spans.count,
+                    audio.duration,
+                    busy,
+                    audio.duration > 0 ? busy / audio.duration : 0,
+                    recognizer.name
+                )
+            )
+        }
+    }
+
+    struct Line: Encodable {
+        var start: Double
+        var end: Double
+        var text: String
+        var engine: String
+        var seconds: Double
+    }
+
+    static func read(_ path: String) throws -> WAVFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TranscribeError("Cannot read \(path): no such file, or it is not readable.")
+        }
+        let audio: WAVFile
+        do {
+            audio = try WAVFile(bytes: [UInt8](data))
+        } catch {
+            throw TranscribeError("\(path) is not a usable WAV file: \(error). Convert it with: ffmpeg -i \(path) -ar 16000 -ac 1 out.wav")
+        }
+        guard audio.sampleRate == PocketSphinxRecognizer.sampleRate, audio.channels == 1 else {
+            throw TranscribeError(
+                "\(path) is \(audio.sampleRate) Hz with \(audio.channels) channel(s); the recognizer needs 16 kHz mono. Convert it with: ffmpeg -i \(path) -ar 16000 -ac 1 out.wav"
+            )
+        }
+        return audio
+    }
+}
+
+struct TranscribeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

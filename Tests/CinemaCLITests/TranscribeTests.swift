@@ -1,0 +1,36 @@
+import CinemaCore
+import CinemaTestSupport
+import Foundation
+import Testing
+
+@Suite("cinema transcribe")
+struct TranscribeTests {
+    @Test("Prints each utterance of a film's speech with its times, then the real-time factor")
+    func filmSpeech() async throws {
+        let result = try await CinemaExecutable.run(["transcribe", SharedData.speech + "/notld/15s_donnie_asked_me_if_i_were_afraid.wav"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("[00:00:") }.count >= 1)
+        #expect(lines.last?.contains("real-time factor") == true)
+        #expect(lines.last?.contains("pocketsphinx") == true)
+    }
+
+    @Test("Audio it cannot hear is refused with the ffmpeg line that converts it")
+    func wrongAudio() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = directory.file("phone.wav")
+            try Data(WAVFile(sampleRate: 8000, samples: [Int16](repeating: 0, count: 8000)).bytes).write(to: URL(fileURLWithPath: path))
+            let wrongRate = try await CinemaExecutable.run(["transcribe", path])
+            #expect(wrongRate.status != 0)
+            #expect(wrongRate.standardError.contains("8000 Hz"))
+            #expect(wrongRate.standardError.contains("ffmpeg -i \(path) -ar 16000 -ac 1"))
+            let text = directory.file("notes.wav")
+            try Data("not audio".utf8).write(to: URL(fileURLWithPath: text))
+            let notAudio = try await CinemaExecutable.run(["transcribe", text])
+            #expect(notAudio.status != 0)
+            #expect(notAudio.standardError.contains("not a usable WAV file"))
+            let missing = try await CinemaExecutable.run(["transcribe", directory.file("absent.wav")])
+            #expect(missing.standardError.contains("Cannot read"))
+        }
+    }
+}
