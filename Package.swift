@@ -77,6 +77,7 @@ let package = Package(
         .target(
             name: "CinemaBackend",
             dependencies: [
+                "CinemaSpeech",
                 "CinemaCore",
                 "CinemaLibrary",
                 "CinemaDirector",

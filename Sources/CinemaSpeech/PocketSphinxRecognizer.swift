@@ -4,9 +4,13 @@ import Foundation
 /// The offline recognizer: Debian's pocketsphinx with its US English model.
 ///
 /// The model is loaded once, when the recognizer is made (about a second), and every utterance
-/// after that reuses it. A decoder works on one utterance at a time, so the actor queues them.
-public actor PocketSphinxRecognizer: SpeechRecognizer {
-    public nonisolated let name = "pocketsphinx"
+/// after that reuses it. Decoding is seconds of blocking C work: it runs on the recognizer's own
+/// serial queue, one utterance at a time, never on Swift's cooperative threads, where two long
+/// decodes would stall every other task of the process on a 2-core machine (they did).
+public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable {
+    // @unchecked: the C decoder is only ever touched on `queue`.
+    public let name = "pocketsphinx"
+    private let queue = DispatchQueue(label: "cinema.speech.pocketsphinx")
 
     public struct Model: Sendable, Equatable {
         /// The acoustic model directory.
@@ -30,11 +34,11 @@ public actor PocketSphinxRecognizer: SpeechRecognizer {
         )
     }
 
-    public nonisolated let model: Model
+    public let model: Model
     private let handles: Handles
     private var decoder: OpaquePointer { handles.decoder }
 
-    /// Owns the C decoder and its configuration; only the actor touches them.
+    /// Owns the C decoder and its configuration.
     private final class Handles: @unchecked Sendable {
         let decoder: OpaquePointer
         let config: OpaquePointer
@@ -80,20 +84,25 @@ public actor PocketSphinxRecognizer: SpeechRecognizer {
         guard sampleRate == Self.sampleRate else {
             throw .unsupportedAudio("pocketsphinx's model hears 16 kHz; this audio is \(sampleRate) Hz")
         }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Transcript, SpeechError>, Never>) in
+            queue.async { continuation.resume(returning: self.decode(samples, sampleRate: sampleRate)) }
+        }
+        return try result.get()
+    }
+
+    private func decode(_ samples: [Int16], sampleRate: Int) -> Result<Transcript, SpeechError> {
         let clock = ContinuousClock()
         let started = clock.now
-        guard ps_start_utt(decoder) >= 0 else { throw .decoderFailed("could not start an utterance") }
+        guard ps_start_utt(decoder) >= 0 else { return .failure(.decoderFailed("could not start an utterance")) }
         let processed = samples.withUnsafeBufferPointer { buffer in
             ps_process_raw(decoder, buffer.baseAddress, buffer.count, 0, 1)
         }
         let ended = ps_end_utt(decoder)
-        guard processed >= 0, ended >= 0 else { throw .decoderFailed("the decoder rejected \(samples.count) samples") }
+        guard processed >= 0, ended >= 0 else { return .failure(.decoderFailed("the decoder rejected \(samples.count) samples")) }
         var score: Int32 = 0
         let text = ps_get_hyp(decoder, &score).map { String(cString: $0) } ?? ""
-        return Transcript(
-            text: text,
-            seconds: (clock.now - started) / .seconds(1),
-            audioSeconds: Double(samples.count) / Double(sampleRate)
+        return .success(
+            Transcript(text: text, seconds: (clock.now - started) / .seconds(1), audioSeconds: Double(samples.count) / Double(sampleRate))
         )
     }
 }

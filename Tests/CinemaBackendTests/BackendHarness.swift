@@ -115,6 +115,7 @@ enum BackendHarness {
         home: String,
         library: LibraryDatabase,
         configuration: BackendConfiguration = configuration(),
+        speech: any SpeechStage = NoSpeechStage(),
         _ body: @Sendable (RunningBackend) async throws -> Void
     ) async throws {
         var logger = Logger(label: "backend-test")
@@ -135,6 +136,7 @@ enum BackendHarness {
             home: CinemaHome(path: home),
             library: library,
             director: director,
+            speech: speech,
             logger: logger,
             onServerRunning: { port in portContinuation.yield(port) }
         )
@@ -159,11 +161,12 @@ enum BackendHarness {
     static func withBackend(
         video: Bool = false,
         configuration: BackendConfiguration = configuration(),
+        speech: any SpeechStage = NoSpeechStage(),
         _ body: @Sendable (RunningBackend) async throws -> Void
     ) async throws {
         try await TemporaryDirectory.with { directory in
             let library = try await BackendTestLibrary.make(in: directory, video: video)
-            try await run(home: directory.file("home"), library: library, configuration: configuration, body)
+            try await run(home: directory.file("home"), library: library, configuration: configuration, speech: speech, body)
         }
     }
 }

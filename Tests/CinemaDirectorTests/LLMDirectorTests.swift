@@ -205,7 +205,9 @@ struct LLMDirectorTests {
             // Nothing listens on port 9 (discard) on loopback.
             let started = clock.now
             let decision = try await setup.director(openAI: "http://127.0.0.1:9").reply(to: "Do you believe in ghosts?", in: Conversation())
-            #expect(clock.now - started < .seconds(2))
+            // Well inside the default 4 s budget: the refused connection is not waited out
+            // (under a busy test run this has taken up to 2.4 s, all of it fallback work).
+            #expect(clock.now - started < .seconds(3.5))
             #expect(decision.fallbackReason?.contains("could not reach the model") == true, "\(decision.fallbackReason ?? "nil")")
         }
     }

@@ -156,9 +156,13 @@ struct RoomController: Sendable {
         logger[metadataKey: "room.role"] = "\(role.rawValue)"
         logger.debug("Joined the room")
 
+        let listener = speech.listener(session: session.id)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.drain(connection, into: outbound) }
-            await read(inbound, connection: connection, session: session, logger: logger)
+            if let recognition = listener.recognition {
+                group.addTask { await recognition.run { signal in await session.heard(signal, now: Date()) } }
+            }
+            await read(inbound, connection: connection, session: session, listener: listener, logger: logger)
             await session.leave(connection, now: Date())
             connection.close(reason: "", policy: false)
             await group.waitForAll()
@@ -171,10 +175,17 @@ struct RoomController: Sendable {
     /// Audio never waits on the session: each frame is checked, counted and handed to the speech
     /// stage right here, in the socket's own task; only what the speech stage hears goes to the
     /// session. Counts reach the session every few seconds and when the socket closes.
-    private func read(_ inbound: WebSocketInboundStream, connection: RoomConnection, session: LiveSession, logger: Logger) async {
+    private func read(
+        _ inbound: WebSocketInboundStream,
+        connection: RoomConnection,
+        session: LiveSession,
+        listener: any SpeechListener,
+        logger: Logger
+    ) async {
         var strikes = 0
         var audio = LiveSession.AudioCounts()
         var violated = false
+        var listening = false
         do {
             for try await message in inbound.messages(maxSize: configuration.maxBodyBytes) {
                 switch message {
@@ -205,9 +216,14 @@ struct RoomController: Sendable {
                         audio.frames += 1
                         audio.bytes += frame.readableBytes
                         if session.microphone.open {
-                            for signal in await speech.hear(frame, session: session.id) { await session.heard(signal, now: Date()) }
+                            listening = true
+                            for signal in listener.hear(frame) { await session.heard(signal, now: Date()) }
                         } else {
                             audio.ignored += 1
+                            if listening {
+                                listening = false
+                                for signal in listener.interrupt() { await session.heard(signal, now: Date()) }
+                            }
                         }
                         if audio.frames == Self.audioReportInterval {
                             engine.metrics.audio(frames: audio.frames, ignored: audio.ignored)
@@ -227,6 +243,7 @@ struct RoomController: Sendable {
         }
         engine.metrics.audio(frames: audio.frames, ignored: audio.ignored)
         await session.addAudio(audio)
+        for signal in listener.finish() where listening { await session.heard(signal, now: Date()) }
         if violated {
             logger.notice("Closing a socket that kept breaking the protocol", metadata: ["strikes": "\(strikes)"])
             connection.send(.error("Too many invalid messages; closing the connection.", code: "policy-violation", fatal: true))

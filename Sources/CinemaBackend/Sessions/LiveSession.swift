@@ -197,7 +197,11 @@ actor LiveSession {
         switch signal {
         case .startedSpeaking: broadcast(.userStartedSpeaking, to: .everyone)
         case .stoppedSpeaking: broadcast(.userStoppedSpeaking, to: .everyone)
-        case .utterance(let text, _, _): await visitorTurn(text, source: "speech", waiter: nil, now: now)
+        case .utterance(let text, let vad, let stt):
+            await visitorTurn(text, source: "speech", waiter: nil, timings: ["vad_ms": .number(vad), "stt_ms": .number(stt)], now: now)
+        case .failed(let message):
+            await commit([event(.error, ["source": .string("speech"), "message": .string(message)], now)])
+            broadcast(.error("Speech recognition failed: \(message)", code: "speech-failed", fatal: false), to: .observers)
         }
     }
 
@@ -356,10 +360,11 @@ actor LiveSession {
 
     // MARK: Carrying out the state machine's actions
 
-    private func visitorTurn(_ text: String, source: String, waiter: UUID?, now: Date) async {
+    private func visitorTurn(_ text: String, source: String, waiter: UUID?, timings: [String: JSONValue] = [:], now: Date) async {
         utterances += 1
         let number = utterances
-        var events = [event(.visitorText, ["text": .string(text), "source": .string(source), "utterance": .number(Double(number))], now)]
+        let data: [String: JSONValue] = ["text": .string(text), "source": .string(source), "utterance": .number(Double(number))]
+        var events = [event(.visitorText, data.merging(timings) { first, _ in first }, now)]
         broadcast(.userTranscription(text, at: now), to: .everyone)
         let request: PendingTurn.Request =
             VisitorIntent.isGoodbye(text) ? .farewell(endReason: "goodbye", visitor: text) : .visitor(text)

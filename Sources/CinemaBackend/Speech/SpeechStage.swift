@@ -2,13 +2,31 @@ public import NIOCore
 import Synchronization
 
 /// Where a room's microphone audio goes: PCM s16le, 16 kHz, mono, in frames of any length.
-/// The speech issue fills this in with VAD and speech-to-text; until then audio is counted and
-/// dropped, and typed turns carry the conversation.
 public protocol SpeechStage: Sendable {
     /// For `/health`: `pocketsphinx`, `whisper`, or `none`.
     var name: String { get }
-    /// Hears one frame of a session's audio and says what, if anything, it made of it.
-    func hear(_ frame: ByteBuffer, session: String) async -> [SpeechSignal]
+    /// A listener for one device socket's microphone, for as long as the socket is open.
+    func listener(session: String) -> any SpeechListener
+}
+
+/// Hears one socket's audio, in that socket's own task: frames never wait on another session,
+/// and never on recognition, which runs beside the socket in ``recognition``.
+public protocol SpeechListener: AnyObject {
+    /// Hears one frame: voice activity only, quick.
+    func hear(_ frame: ByteBuffer) -> [SpeechSignal]
+    /// The microphone was shut (a clip began): whatever was being said is dropped.
+    func interrupt() -> [SpeechSignal]
+    /// The socket closed: an utterance under way is finished and handed to recognition, which
+    /// then ends.
+    func finish() -> [SpeechSignal]
+    /// Transcribes the utterances this listener finished, in order; nil when nothing listens.
+    var recognition: (any SpeechRecognition)? { get }
+}
+
+/// Runs beside a socket: transcribes each utterance its listener hands over and delivers the
+/// result, until the listener finishes.
+public protocol SpeechRecognition: Sendable {
+    func run(delivering deliver: @Sendable (SpeechSignal) async -> Void) async
 }
 
 /// What the speech stage noticed.
@@ -17,13 +35,22 @@ public enum SpeechSignal: Sendable, Equatable {
     case stoppedSpeaking
     /// A finished utterance, with the time voice detection and recognition took.
     case utterance(String, vadMilliseconds: Double, sttMilliseconds: Double)
+    /// Recognition failed; the session logs it and the operator sees it.
+    case failed(String)
 }
 
 /// Hears nothing: audio is accepted, counted by the session, and dropped.
 public struct NoSpeechStage: SpeechStage {
     public init() {}
     public var name: String { "none (typed turns only)" }
-    public func hear(_ frame: ByteBuffer, session: String) async -> [SpeechSignal] { [] }
+    public func listener(session: String) -> any SpeechListener { Deaf() }
+
+    private final class Deaf: SpeechListener {
+        func hear(_ frame: ByteBuffer) -> [SpeechSignal] { [] }
+        func interrupt() -> [SpeechSignal] { [] }
+        func finish() -> [SpeechSignal] { [] }
+        var recognition: (any SpeechRecognition)? { nil }
+    }
 }
 
 /// The switch between a room's microphone and its speech stage: open while the visitor may be

@@ -2,6 +2,8 @@ import ArgumentParser
 import CinemaBackend
 import CinemaCore
 import CinemaDirector
+import CinemaSpeech
+import Configuration
 import Foundation
 import NIOCore
 import ServiceLifecycle
@@ -36,7 +38,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("retrieval, openai or anthropic. (env: CINEMA_DIRECTOR_KIND; default: retrieval)", valueName: "name"))
     var director: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "How the visitor is heard: pocketsphinx (offline) or none (typed turns only). (env: CINEMA_SPEECH_ENGINE; default: pocketsphinx)",
+            valueName: "engine"
+        )
+    )
+    var speech: String?
+
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let speech, !["pocketsphinx", "none"].contains(speech) {
+            throw ValidationError("--speech must be pocketsphinx or none, not '\(speech)'.")
+        }
+    }
 
     func run() async throws {
         var flags = ConfigOverrides()
@@ -44,7 +60,22 @@ struct Serve: AsyncParsableCommand {
         flags.set("backend.port", port)
         flags.set("backend.idleTimeout", idleTimeout)
         flags.set("director.kind", director)
+        flags.set("speech.engine", speech)
         let context = try await global.context(flags: flags)
+        let engine = context.reader.string(forKey: "speech.engine", default: "pocketsphinx")
+        let speechStage: any SpeechStage
+        switch engine {
+        case "none":
+            speechStage = NoSpeechStage()
+        case "pocketsphinx":
+            do {
+                speechStage = RecognizingSpeechStage(recognizer: try PocketSphinxRecognizer())
+            } catch {
+                throw ValidationError("\(error) Or start with --speech none for typed turns only.")
+            }
+        default:
+            throw ValidationError("CINEMA_SPEECH_ENGINE must be pocketsphinx or none, not '\(engine)'.")
+        }
         let library = try await context.openSpokenLibrary()
         let director = try await context.director(over: library)
         let configuration = BackendConfiguration(reader: context.reader)
@@ -53,10 +84,13 @@ struct Serve: AsyncParsableCommand {
             home: context.home,
             library: library,
             director: director,
+            speech: speechStage,
             logger: context.logger,
             onServerRunning: { port in
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-                Self.say("Cinema Chat backend listening on http://\(host):\(port) (director: \(director.name), data: \(context.home.path))")
+                Self.say(
+                    "Cinema Chat backend listening on http://\(host):\(port) (director: \(director.name), speech: \(speechStage.name), data: \(context.home.path))"
+                )
             }
         )
         if backend.operatorTokenIsNew || configuration.operatorTokenRequired {

@@ -1,0 +1,111 @@
+public import CinemaSpeech
+public import NIOCore
+
+/// The visitor heard: voice activity detection per socket, then a recognizer for each utterance,
+/// then the transcript filter. Transcripts that pass become the visitor's turns.
+public struct RecognizingSpeechStage: SpeechStage {
+    public let recognizer: any SpeechRecognizer
+    public let detector: VoiceActivityDetector.Configuration
+    public let filter: TranscriptFilter
+
+    public init(
+        recognizer: any SpeechRecognizer,
+        detector: VoiceActivityDetector.Configuration = VoiceActivityDetector.Configuration(),
+        filter: TranscriptFilter = TranscriptFilter()
+    ) {
+        self.recognizer = recognizer
+        self.detector = detector
+        self.filter = filter
+    }
+
+    public var name: String { recognizer.name }
+
+    public func listener(session: String) -> any SpeechListener {
+        Listener(stage: self)
+    }
+
+    final class Listener: SpeechListener {
+        var detector: VoiceActivityDetector
+        /// The odd byte of a frame of odd length, waiting for its other half.
+        var carry: UInt8?
+        var samples: [Int16] = []
+        let utterances: AsyncStream<VoiceActivityDetector.Utterance>.Continuation
+        let recognizer: Recognition
+
+        init(stage: RecognizingSpeechStage) {
+            detector = VoiceActivityDetector(configuration: stage.detector)
+            let (stream, continuation) = AsyncStream.makeStream(of: VoiceActivityDetector.Utterance.self)
+            utterances = continuation
+            recognizer = Recognition(stage: stage, utterances: stream)
+        }
+
+        var recognition: (any SpeechRecognition)? { recognizer }
+
+        func hear(_ frame: ByteBuffer) -> [SpeechSignal] {
+            samples.removeAll(keepingCapacity: true)
+            frame.withUnsafeReadableBytes { bytes in
+                var index = 0
+                if let low = carry, !bytes.isEmpty {
+                    samples.append(Int16(bitPattern: UInt16(low) | UInt16(bytes[0]) << 8))
+                    carry = nil
+                    index = 1
+                }
+                while index + 1 < bytes.count {
+                    samples.append(Int16(bitPattern: UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8))
+                    index += 2
+                }
+                if index < bytes.count { carry = bytes[index] }
+            }
+            return signals(for: detector.feed(samples))
+        }
+
+        func interrupt() -> [SpeechSignal] {
+            let wasSpeaking = detector.isSpeaking
+            // A fresh detector: the floor is relearned in a few windows, and nothing half-heard
+            // from before the clip is joined to what comes after it.
+            detector = VoiceActivityDetector(configuration: detector.configuration)
+            carry = nil
+            return wasSpeaking ? [.stoppedSpeaking] : []
+        }
+
+        func finish() -> [SpeechSignal] {
+            let last = signals(for: detector.finish())
+            utterances.finish()
+            return last
+        }
+
+        private func signals(for events: [VoiceActivityDetector.Event]) -> [SpeechSignal] {
+            events.map { event in
+                switch event {
+                case .started:
+                    return .startedSpeaking
+                case .dropped:
+                    return .stoppedSpeaking
+                case .ended(let utterance):
+                    utterances.yield(utterance)
+                    return .stoppedSpeaking
+                }
+            }
+        }
+    }
+
+    /// One socket's recognizer queue: utterances are transcribed one after another, in order.
+    struct Recognition: SpeechRecognition {
+        let stage: RecognizingSpeechStage
+        let utterances: AsyncStream<VoiceActivityDetector.Utterance>
+
+        func run(delivering deliver: @Sendable (SpeechSignal) async -> Void) async {
+            for await utterance in utterances {
+                do {
+                    let transcript = try await stage.recognizer.transcribe(utterance.samples, sampleRate: stage.detector.sampleRate)
+                    guard let text = stage.filter.accept(transcript.text) else { continue }
+                    await deliver(
+                        .utterance(text, vadMilliseconds: stage.detector.stopSeconds * 1000, sttMilliseconds: transcript.seconds * 1000)
+                    )
+                } catch {
+                    await deliver(.failed("\(stage.recognizer.name): \(error)"))
+                }
+            }
+        }
+    }
+}
