@@ -1,5 +1,5 @@
 /// Turns one utterance into words. Implementations: ``PocketSphinxRecognizer`` (offline, the
-/// default); a Whisper-compatible HTTP client comes next.
+/// default) and ``WhisperRecognizer`` (any OpenAI-compatible transcription server).
 public protocol SpeechRecognizer: Sendable {
     /// A short name for logs and reports: `pocketsphinx`, `whisper`.
     var name: String { get }
@@ -29,12 +29,14 @@ public enum SpeechError: Error, CustomStringConvertible, Equatable {
     case modelMissing(String)
     case decoderFailed(String)
     case unsupportedAudio(String)
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .modelMissing(let detail): "The speech model is missing: \(detail)"
         case .decoderFailed(let detail): "Speech recognition failed: \(detail)"
         case .unsupportedAudio(let detail): "The audio cannot be transcribed: \(detail)"
+        case .unavailable(let detail): "The speech recognizer is unavailable: \(detail)"
         }
     }
 }

@@ -38,11 +38,11 @@ public actor FakeModelServer {
     public static func with<T: Sendable>(_ script: [Answer], _ body: @Sendable (String, FakeModelServer) async throws -> T) async throws -> T {
         let server = FakeModelServer(script)
         let router = Router()
-        for path in ["/v1/chat/completions", "/v1/messages"] {
+        for path in ["/v1/chat/completions", "/v1/messages", "/v1/audio/transcriptions"] {
             router.post(RouterPath(path)) { request, _ -> Response in
                 let data = try await request.body.collect(upTo: 4 << 20)
                 let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { $1 })
-                let answer = await server.next(Received(path: path, headers: headers, body: String(buffer: data)))
+                let answer = await server.next(Received(path: path, headers: headers, body: String(decoding: data.readableBytesView, as: UTF8.self)))
                 switch answer {
                 case .body(let status, let text, let delay):
                     if delay > .zero { try await Task.sleep(for: delay) }

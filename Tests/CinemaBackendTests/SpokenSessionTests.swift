@@ -62,4 +62,37 @@ struct SpokenSessionTests {
             #expect(events.contains { $0["type"]?.stringValue == "decision" && $0["data"]?["visitor"]?.stringValue == heard })
         }
     }
+
+    @Test("A recognizer that is down: the session logs an error the operator sees, and carries on")
+    func recognizerDown() async throws {
+        var whisper = WhisperRecognizer.Configuration()
+        whisper.baseURL = "http://127.0.0.1:9/v1"
+        whisper.retries = 0
+        let stage = RecognizingSpeechStage(recognizer: WhisperRecognizer(configuration: whisper))
+        let speech =
+            [Int16](repeating: 0, count: 8000)
+            + (0..<24_000).map { index in Int16(8000 * sin(Double(index) * 0.05) * (index % 400 < 300 ? 1 : 0.3)) }
+            + [Int16](repeating: 0, count: 24_000)
+        try await BackendHarness.withBackend(speech: stage) { backend in
+            let session = try await backend.connect()
+            let (seen, _) = try await RoomTestClient.connect(to: session.roomURL + "?role=observer&token=" + backend.operatorToken) { observer in
+                try await RoomTestClient.connect(to: session.deviceURL) { device in
+                    try await device.send(.clientReady())
+                    let greeting = try await device.next("server-message", serverType: "play-clip")
+                    try await device.send(.clipStarted(try #require(greeting.clipID)))
+                    try await device.send(.clipEnded(try #require(greeting.clipID)))
+                    _ = try await device.next("user-mute-stopped")
+                    for frame in Self.frames(of: speech) { try await device.send(binary: frame) }
+                    _ = try await device.next("user-stopped-speaking", within: .seconds(30))
+                    // Still in the room and still answering typed turns.
+                    try await device.send(.sendText("Are you there?"))
+                    _ = try await device.next("server-message", serverType: "play-clip", within: .seconds(30))
+                }
+                return try await observer.next("error", within: .seconds(30)).data?["code"]?.stringValue
+            }
+            #expect(seen == "speech-failed")
+            let types = try await backend.eventTypes(of: session.identifier)
+            #expect(types.contains("error"))
+        }
+    }
 }

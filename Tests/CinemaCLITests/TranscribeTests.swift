@@ -33,4 +33,25 @@ struct TranscribeTests {
             #expect(missing.standardError.contains("Cannot read"))
         }
     }
+
+    @Test("--engine whisper sends each utterance to an OpenAI-compatible server")
+    func whisperEngine() async throws {
+        let path = SharedData.speech + "/notld/5s_dont_worry_about_him.wav"
+        try await FakeModelServer.with([.body(status: 200, #"{"text": "Don't worry about him."}"#)]) { url, server in
+            let result = try await CinemaExecutable.run(
+                ["transcribe", "--engine", "whisper", "--whole", path],
+                environment: ["CINEMA_WHISPER_BASE_URL": url + "/v1", "CINEMA_WHISPER_MODEL": "local-whisper"]
+            )
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardOutput.contains("Don't worry about him."))
+            #expect(result.standardOutput.contains("by whisper"))
+            #expect(await server.received.first?.body.contains("local-whisper") == true)
+        }
+        let down = try await CinemaExecutable.run(
+            ["transcribe", "--engine", "whisper", "--whole", path],
+            environment: ["CINEMA_WHISPER_BASE_URL": "http://127.0.0.1:9/v1"]
+        )
+        #expect(down.status != 0)
+        #expect(down.standardError.contains("127.0.0.1:9"))
+    }
 }

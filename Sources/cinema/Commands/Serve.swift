@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "How the visitor is heard: pocketsphinx (offline) or none (typed turns only). (env: CINEMA_SPEECH_ENGINE; default: pocketsphinx)",
+            "How the visitor is heard: pocketsphinx (offline), whisper (an OpenAI-compatible server, CINEMA_WHISPER_*) or none (typed turns only). (env: CINEMA_SPEECH_ENGINE; default: pocketsphinx)",
             valueName: "engine"
         )
     )
@@ -49,8 +49,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if let speech, !["pocketsphinx", "none"].contains(speech) {
-            throw ValidationError("--speech must be pocketsphinx or none, not '\(speech)'.")
+        if let speech, !(SpeechEngines.names + ["none"]).contains(speech) {
+            throw ValidationError("--speech must be pocketsphinx, whisper or none, not '\(speech)'.")
         }
     }
 
@@ -64,17 +64,14 @@ struct Serve: AsyncParsableCommand {
         let context = try await global.context(flags: flags)
         let engine = context.reader.string(forKey: "speech.engine", default: "pocketsphinx")
         let speechStage: any SpeechStage
-        switch engine {
-        case "none":
+        if engine == "none" {
             speechStage = NoSpeechStage()
-        case "pocketsphinx":
+        } else {
             do {
-                speechStage = RecognizingSpeechStage(recognizer: try PocketSphinxRecognizer())
+                speechStage = RecognizingSpeechStage(recognizer: try SpeechEngines.recognizer(engine, reader: context.reader))
             } catch {
                 throw ValidationError("\(error) Or start with --speech none for typed turns only.")
             }
-        default:
-            throw ValidationError("CINEMA_SPEECH_ENGINE must be pocketsphinx or none, not '\(engine)'.")
         }
         let library = try await context.openSpokenLibrary()
         let director = try await context.director(over: library)

@@ -17,7 +17,12 @@ struct Transcribe: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("A 16 kHz mono WAV file.", valueName: "file.wav"))
     var file: String
 
-    @Option(help: ArgumentHelp("The recognizer: pocketsphinx (offline).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The recognizer: pocketsphinx (offline) or whisper (an OpenAI-compatible server: CINEMA_WHISPER_BASE_URL, _MODEL, _API_KEY, _LANGUAGE).",
+            valueName: "name"
+        )
+    )
     var engine = "pocketsphinx"
 
     @Flag(help: "Transcribe the whole file as one utterance instead of splitting it at pauses.")
@@ -29,14 +34,15 @@ struct Transcribe: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard engine == "pocketsphinx" else {
-            throw ValidationError("--engine must be pocketsphinx; '\(engine)' is not available in this build.")
+        guard SpeechEngines.names.contains(engine) else {
+            throw ValidationError("--engine must be one of \(SpeechEngines.names.joined(separator: ", ")), not '\(engine)'.")
         }
     }
 
     func run() async throws {
+        let context = try await global.context(flags: ConfigOverrides())
         let audio = try Self.read(file)
-        let recognizer = try PocketSphinxRecognizer()
+        let recognizer = try SpeechEngines.recognizer(engine, reader: context.reader)
         let spans: [(start: Double, end: Double, samples: [Int16])]
         if whole {
             spans = [(0, audio.duration, audio.samples)]

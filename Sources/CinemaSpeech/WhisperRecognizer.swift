@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import CinemaCore
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// Any server that speaks OpenAI's `POST /v1/audio/transcriptions`: OpenAI itself, or a local
+/// whisper.cpp or faster-whisper server. Each utterance goes up as a WAV in a multipart form.
+public struct WhisperRecognizer: SpeechRecognizer {
+    public struct Configuration: Sendable, Equatable {
+        /// Up to and including `/v1`.
+        public var baseURL = "https://api.openai.com/v1"
+        public var model = "whisper-1"
+        public var apiKey: String?
+        /// ISO-639-1, or nil to let the server guess.
+        public var language: String? = "en"
+        /// Per attempt.
+        public var timeout: Duration = .seconds(10)
+        /// Further attempts after a failure that may pass (no answer, 429, 5xx).
+        public var retries = 1
+
+        public init() {}
+    }
+
+    public let name = "whisper"
+    public let configuration: Configuration
+    private let client: HTTPClient
+
+    public init(configuration: Configuration, client: HTTPClient = .shared) {
+        self.configuration = configuration
+        self.client = client
+    }
+
+    public func transcribe(_ samples: [Int16], sampleRate: Int) async throws(SpeechError) -> Transcript {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let boundary = "cinema-\(UUID().uuidString)"
+        let body = Self.form(boundary: boundary, wav: WAVFile(sampleRate: sampleRate, samples: samples).bytes, configuration: configuration)
+        let url =
+            (configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL)
+            + "/audio/transcriptions"
+        var lastProblem = ""
+        for attempt in 0...max(0, configuration.retries) {
+            if attempt > 0 {
+                // A short pause before trying again; a server that is down stays down for longer.
+                try? await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "multipart/form-data; boundary=\(boundary)")
+            if let key = configuration.apiKey, !key.isEmpty { request.headers.add(name: "authorization", value: "Bearer \(key)") }
+            request.body = .bytes(ByteBuffer(bytes: body))
+            do {
+                let response = try await client.execute(request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
+                let data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
+                let status = Int(response.status.code)
+                if (200..<300).contains(status) {
+                    guard let text = try? JSONDecoder().decode(JSONValue.self, from: data)["text"]?.stringValue else {
+                        throw SpeechError.decoderFailed(
+                            "\(url) answered without a \"text\" field: \(String(decoding: data.prefix(200), as: UTF8.self))"
+                        )
+                    }
+                    return Transcript(
+                        text: text.trimmingCharacters(in: .whitespacesAndNewlines),
+                        seconds: (clock.now - started) / .seconds(1),
+                        audioSeconds: Double(samples.count) / Double(sampleRate)
+                    )
+                }
+                let message =
+                    (try? JSONDecoder().decode(JSONValue.self, from: data)["error"]?["message"]?.stringValue)
+                    ?? String(decoding: data.prefix(200), as: UTF8.self)
+                lastProblem = "HTTP \(status) from \(url): \(message)"
+                // A bad key or a bad request will not pass on a second try.
+                guard status == 429 || status >= 500 else { break }
+            } catch let error as SpeechError {
+                throw error
+            } catch {
+                lastProblem = "no answer from \(url): \(error)"
+            }
+        }
+        throw .unavailable("\(lastProblem). Check CINEMA_WHISPER_BASE_URL, the model and the key, or use --speech pocketsphinx.")
+    }
+
+    /// The multipart form OpenAI's endpoint takes: `file`, `model`, and optionally `language`.
+    static func form(boundary: String, wav: [UInt8], configuration: Configuration) -> [UInt8] {
+        var fields = [("model", configuration.model), ("response_format", "json")]
+        if let language = configuration.language, !language.isEmpty { fields.append(("language", language)) }
+        var body: [UInt8] = []
+        for (name, value) in fields {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        body += Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"utterance.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8
+        )
+        body += wav
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        return body
+    }
+}

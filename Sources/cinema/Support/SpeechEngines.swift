@@ -1,0 +1,35 @@
+import CinemaSpeech
+import Configuration
+
+/// The recognizers `cinema serve --speech` and `cinema transcribe --engine` can use, read from
+/// configuration (`CINEMA_WHISPER_*` for the HTTP one).
+enum SpeechEngines {
+    static let names = ["pocketsphinx", "whisper"]
+
+    static func recognizer(_ name: String, reader: ConfigReader) throws -> any SpeechRecognizer {
+        switch name {
+        case "pocketsphinx":
+            return try PocketSphinxRecognizer()
+        case "whisper":
+            var configuration = WhisperRecognizer.Configuration()
+            configuration.baseURL = reader.string(forKey: "whisper.baseUrl", default: configuration.baseURL)
+            configuration.model = reader.string(forKey: "whisper.model", default: configuration.model)
+            configuration.apiKey = reader.string(forKey: "whisper.apiKey", isSecret: true) ?? reader.string(forKey: "openai.apiKey", isSecret: true)
+            configuration.language = reader.string(forKey: "whisper.language", default: "en")
+            configuration.timeout = .seconds(max(1, reader.int(forKey: "whisper.timeout", default: 10)))
+            if configuration.apiKey == nil && configuration.baseURL.contains("api.openai.com") {
+                throw SpeechSetupError(
+                    "The whisper engine needs CINEMA_WHISPER_API_KEY (or OPENAI_API_KEY) for api.openai.com, or CINEMA_WHISPER_BASE_URL pointing at a local server."
+                )
+            }
+            return WhisperRecognizer(configuration: configuration)
+        default:
+            throw SpeechSetupError("The speech engine must be one of \(names.joined(separator: ", ")), not '\(name)'.")
+        }
+    }
+}
+
+struct SpeechSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
