@@ -141,7 +141,7 @@ public struct VoiceActivityDetector: Sendable {
                 events.append(.started(at: time(start)))
             } else {
                 state = .silent(run: run, gap: gap)
-                trimPreroll(upTo: index)
+                trimPreroll()
             }
         case .speaking(let start, var lastSpeech, var silence):
             if isSpeech {
@@ -187,7 +187,7 @@ public struct VoiceActivityDetector: Sendable {
     }
 
     /// While silent, only the preroll (and the start run) is worth keeping.
-    private mutating func trimPreroll(upTo index: Int) {
+    private mutating func trimPreroll() {
         let keep = windows(configuration.prerollSeconds + configuration.startSeconds) + 3
         let held = buffer.count / window
         if held > keep * 2 {

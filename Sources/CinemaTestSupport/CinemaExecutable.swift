@@ -50,15 +50,10 @@ public enum CinemaExecutable {
         workingDirectory: String? = nil,
         input: String = ""
     ) async throws -> Result {
-        var variables: [Environment.Key: String] = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
-        ]
-        for (key, value) in environment { variables[Environment.Key(stringLiteral: key)] = value }
         let result = try await Subprocess.run(
             .path(FilePath(executable)),
             arguments: Arguments(arguments),
-            environment: .custom(variables),
+            environment: cleanEnvironment(adding: environment),
             workingDirectory: workingDirectory.map { FilePath($0) },
             input: .string(input),
             output: .string(limit: 32 << 20),
@@ -70,5 +65,16 @@ public enum CinemaExecutable {
         case .signaled(let signal): status = 128 + signal
         }
         return Result(status: status, standardOutput: result.standardOutput, standardError: result.standardError)
+    }
+
+    /// A clean environment (PATH and HOME only) with `variables` added, so that a test sees only
+    /// the configuration it sets.
+    static func cleanEnvironment(adding variables: [String: String]) -> Environment {
+        var all: [Environment.Key: String] = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
+        ]
+        for (key, value) in variables { all[Environment.Key(stringLiteral: key)] = value }
+        return .custom(all)
     }
 }

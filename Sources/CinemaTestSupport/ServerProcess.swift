@@ -31,15 +31,10 @@ public struct ServerProcess: Sendable {
         executable: String = CinemaExecutable.path,
         _ body: @Sendable (ServerProcess) async throws -> T
     ) async throws -> (T, Int32) {
-        var variables: [Environment.Key: String] = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
-        ]
-        for (key, value) in environment { variables[Environment.Key(stringLiteral: key)] = value }
         let result = try await Subprocess.run(
             .path(FilePath(executable)),
             arguments: Arguments(arguments),
-            environment: .custom(variables),
+            environment: CinemaExecutable.cleanEnvironment(adding: environment),
             input: .none,
             output: .sequence,
             error: .string(limit: 1 << 20)

@@ -126,13 +126,10 @@ struct RoomController: Sendable {
         let role: RoomConnection.Role
         switch await admission(room: room, request: context.request) {
         case .refused(let refusal):
-            await Self.awaitClientFirst(inbound)
-            try await refuse(refusal, outbound: outbound)
+            try await refuse(refusal, inbound: inbound, outbound: outbound)
             return
         case .ended(let reason):
-            await Self.awaitClientFirst(inbound)
-            try await outbound.write(.text(RoomMessage.sessionEnded(reason: reason).encoded()))
-            try await outbound.close(.normalClosure, reason: "session ended")
+            try await sayEnded(reason, inbound: inbound, outbound: outbound)
             return
         case .live(let live, let admittedRole):
             session = live
@@ -142,13 +139,10 @@ struct RoomController: Sendable {
         switch await session.admit(connection, now: Date()) {
         case .admitted: break
         case .occupied:
-            await Self.awaitClientFirst(inbound)
-            try await refuse(.occupied, outbound: outbound)
+            try await refuse(.occupied, inbound: inbound, outbound: outbound)
             return
         case .ended(let reason):
-            await Self.awaitClientFirst(inbound)
-            try await outbound.write(.text(RoomMessage.sessionEnded(reason: reason).encoded()))
-            try await outbound.close(.normalClosure, reason: "session ended")
+            try await sayEnded(reason, inbound: inbound, outbound: outbound)
             return
         }
         var logger = context.logger
@@ -156,7 +150,7 @@ struct RoomController: Sendable {
         logger[metadataKey: "room.role"] = "\(role.rawValue)"
         logger.debug("Joined the room")
 
-        let listener = speech.listener(session: session.id)
+        let listener = speech.listener()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.drain(connection, into: outbound) }
             if let recognition = listener.recognition {
@@ -291,8 +285,15 @@ struct RoomController: Sendable {
         }
     }
 
-    private func refuse(_ refusal: Refusal, outbound: WebSocketOutboundWriter) async throws {
+    private func refuse(_ refusal: Refusal, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        await Self.awaitClientFirst(inbound)
         try await outbound.write(.text(RoomMessage.error(refusal.message, code: refusal.code, fatal: true).encoded()))
         try await outbound.close(.policyViolation, reason: refusal.code)
+    }
+
+    private func sayEnded(_ reason: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        await Self.awaitClientFirst(inbound)
+        try await outbound.write(.text(RoomMessage.sessionEnded(reason: reason).encoded()))
+        try await outbound.close(.normalClosure, reason: "session ended")
     }
 }

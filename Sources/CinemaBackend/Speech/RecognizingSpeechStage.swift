@@ -20,7 +20,7 @@ public struct RecognizingSpeechStage: SpeechStage {
 
     public var name: String { recognizer.name }
 
-    public func listener(session: String) -> any SpeechListener {
+    public func listener() -> any SpeechListener {
         Listener(stage: self)
     }
 

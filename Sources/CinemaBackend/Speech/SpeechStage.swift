@@ -6,7 +6,7 @@ public protocol SpeechStage: Sendable {
     /// For `/health`: `pocketsphinx`, `whisper`, or `none`.
     var name: String { get }
     /// A listener for one device socket's microphone, for as long as the socket is open.
-    func listener(session: String) -> any SpeechListener
+    func listener() -> any SpeechListener
 }
 
 /// Hears one socket's audio, in that socket's own task: frames never wait on another session,
@@ -43,7 +43,7 @@ public enum SpeechSignal: Sendable, Equatable {
 public struct NoSpeechStage: SpeechStage {
     public init() {}
     public var name: String { "none (typed turns only)" }
-    public func listener(session: String) -> any SpeechListener { Deaf() }
+    public func listener() -> any SpeechListener { Deaf() }
 
     private final class Deaf: SpeechListener {
         func hear(_ frame: ByteBuffer) -> [SpeechSignal] { [] }

@@ -96,24 +96,19 @@ struct Transcribe: AsyncParsableCommand {
 
     static func read(_ path: String) throws -> WAVFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw TranscribeError("Cannot read \(path): no such file, or it is not readable.")
+            throw CommandError("Cannot read \(path): no such file, or it is not readable.")
         }
         let audio: WAVFile
         do {
             audio = try WAVFile(bytes: [UInt8](data))
         } catch {
-            throw TranscribeError("\(path) is not a usable WAV file: \(error). Convert it with: ffmpeg -i \(path) -ar 16000 -ac 1 out.wav")
+            throw CommandError("\(path) is not a usable WAV file: \(error). Convert it with: ffmpeg -i \(path) -ar 16000 -ac 1 out.wav")
         }
         guard audio.sampleRate == PocketSphinxRecognizer.sampleRate, audio.channels == 1 else {
-            throw TranscribeError(
+            throw CommandError(
                 "\(path) is \(audio.sampleRate) Hz with \(audio.channels) channel(s); the recognizer needs 16 kHz mono. Convert it with: ffmpeg -i \(path) -ar 16000 -ac 1 out.wav"
             )
         }
         return audio
     }
-}
-
-struct TranscribeError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

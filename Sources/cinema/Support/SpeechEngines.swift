@@ -18,18 +18,13 @@ enum SpeechEngines {
             configuration.language = reader.string(forKey: "whisper.language", default: "en")
             configuration.timeout = .seconds(max(1, reader.int(forKey: "whisper.timeout", default: 10)))
             if configuration.apiKey == nil && configuration.baseURL.contains("api.openai.com") {
-                throw SpeechSetupError(
+                throw CommandError(
                     "The whisper engine needs CINEMA_WHISPER_API_KEY (or OPENAI_API_KEY) for api.openai.com, or CINEMA_WHISPER_BASE_URL pointing at a local server."
                 )
             }
             return WhisperRecognizer(configuration: configuration)
         default:
-            throw SpeechSetupError("The speech engine must be one of \(names.joined(separator: ", ")), not '\(name)'.")
+            throw CommandError("The speech engine must be one of \(names.joined(separator: ", ")), not '\(name)'.")
         }
     }
-}
-
-struct SpeechSetupError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
