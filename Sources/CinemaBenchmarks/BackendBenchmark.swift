@@ -408,11 +408,11 @@ struct BackendBenchmark: AsyncParsableCommand {
                                 try await room.send(.clipEnded(id))
                             }
                         case ("metrics", _):
-                            if let total = message.data?["total_ms"]?.doubleValue, message.turn ?? 0 > 1 {
-                                load.serverTotals.withLock { $0.append(total) }
-                                if let director = message.data?["director_ms"]?.doubleValue {
-                                    load.directorTimes.withLock { $0.append(director) }
-                                }
+                            // Each turn is reported twice; the second, after clip-started, adds
+                            // the player's part.
+                            if let timings = TurnTimings(message.data), timings.turn > 1, timings.playerMilliseconds == nil {
+                                load.serverTotals.withLock { $0.append(timings.totalMilliseconds) }
+                                load.directorTimes.withLock { $0.append(timings.directorMilliseconds) }
                             }
                         default:
                             break

@@ -114,25 +114,8 @@ extension RoomMessage {
         serverMessage(["type": .string("session-ended"), "reason": .string(reason)])
     }
 
-    public static func metrics(
-        turn: Int,
-        vadMilliseconds: Double,
-        sttMilliseconds: Double,
-        directorMilliseconds: Double,
-        totalMilliseconds: Double
-    )
-        -> RoomMessage
-    {
-        RoomMessage(
-            type: "metrics",
-            data: .object([
-                "turn": .number(Double(turn)),
-                "vad_ms": .number(rounded(vadMilliseconds)),
-                "stt_ms": .number(rounded(sttMilliseconds)),
-                "director_ms": .number(rounded(directorMilliseconds)),
-                "total_ms": .number(rounded(totalMilliseconds)),
-            ])
-        )
+    public static func metrics(_ timings: TurnTimings) -> RoomMessage {
+        RoomMessage(type: "metrics", data: timings.json)
     }
 
     /// `code` is machine-readable (`token-expired`, `room-occupied`, …); `error` is for a person.
@@ -147,10 +130,6 @@ extension RoomMessage {
 
     private static func serverMessage(_ fields: [String: JSONValue]) -> RoomMessage {
         RoomMessage(type: "server-message", data: .object(fields))
-    }
-
-    private static func rounded(_ milliseconds: Double) -> Double {
-        (milliseconds * 10).rounded() / 10
     }
 }
 

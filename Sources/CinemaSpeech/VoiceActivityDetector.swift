@@ -76,6 +76,10 @@ public struct VoiceActivityDetector: Sendable {
     private func windows(_ seconds: Double) -> Int { max(1, Int((seconds / windowSeconds).rounded())) }
     private func time(_ windowIndex: Int) -> Double { Double(windowIndex) * windowSeconds }
 
+    /// Seconds of audio heard so far: an utterance that ends at `end` was called over
+    /// `heardSeconds - end` later (the stop hangover, or less when the stream stopped).
+    public var heardSeconds: Double { time(windowsSeen) }
+
     /// Whether an utterance is under way.
     public var isSpeaking: Bool {
         if case .speaking = state { return true }

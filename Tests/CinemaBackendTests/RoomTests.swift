@@ -46,7 +46,14 @@ struct RoomTests {
                     let metrics = try await device.next("metrics")
                     #expect(metrics.data?["turn"]?.int64Value == 2)
                     #expect((metrics.data?["total_ms"]?.doubleValue ?? -1) >= 0)
+                    #expect(metrics.data?["spoken"]?.boolValue == false)
+                    #expect(metrics.data?["player_ms"] == nil)
                     try await device.send(.clipStarted(try #require(answer.clipID)))
+                    // The same turn again, now with the player's part.
+                    let started = try #require(TurnTimings(try await device.next("metrics").data))
+                    #expect(started.turn == 2)
+                    #expect((started.playerMilliseconds ?? -1) >= 0)
+                    #expect(started.speechToScreenMilliseconds == nil)
                     try await device.send(.clipEnded(try #require(answer.clipID)))
                     _ = try await device.next("user-mute-stopped")
 

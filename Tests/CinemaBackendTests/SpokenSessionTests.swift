@@ -44,9 +44,25 @@ struct SpokenSessionTests {
                 let transcript = try await device.next("user-transcription", within: .seconds(60))
                 let answer = try await device.next("server-message", serverType: "play-clip", within: .seconds(60))
                 #expect(answer.turn == 2)
+                // The turn's timings: the detector's hangover, recognition, then the director.
+                let sent = try #require(TurnTimings(try await device.next("metrics").data))
+                #expect(sent.turn == 2)
+                let vad = try #require(sent.vadMilliseconds)
+                #expect(vad >= 700 && vad <= 900, "the stop hangover is 0.8 s; vad_ms \(vad)")
+                let stt = try #require(sent.sttMilliseconds)
+                #expect(stt > 0)
+                #expect(sent.totalMilliseconds >= stt, "the turn's clock starts before recognition")
+                try await device.send(.clipStarted(try #require(answer.clipID)))
+                let started = try #require(TurnTimings(try await device.next("metrics").data))
+                let screen = try #require(started.speechToScreenMilliseconds)
+                #expect(screen >= vad + stt)
                 return transcript.data?["text"]?.stringValue ?? ""
             }.0
             #expect(!heard.isEmpty)
+            let scrape = try await backend.http.get("/metrics").text
+            #expect(scrape.contains("cinema_speech_to_play_seconds_count 1"), "\(scrape)")
+            #expect(scrape.contains("cinema_speech_to_screen_seconds_count 1"))
+            #expect(scrape.contains("cinema_speech_recognition_seconds_count 1"))
             let detail = try await backend.http.get(
                 "/api/sessions/\(session.identifier)",
                 headers: ["Authorization": "Bearer \(backend.operatorToken)"]
@@ -59,6 +75,10 @@ struct SpokenSessionTests {
             #expect(spoken.count == 1, "only the microphone's words, not the TV's own sound")
             #expect(spoken.first?["data"]?["source"]?.stringValue == "speech")
             #expect(spoken.first?["data"]?["stt_ms"]?.doubleValue ?? 0 > 0)
+            let decision = events.first { $0["type"]?.stringValue == "decision" && $0["data"]?["turn"]?.doubleValue == 2 }
+            #expect(decision?["data"]?["timings"]?["vad_ms"]?.doubleValue ?? 0 > 0)
+            let started = events.last { $0["type"]?.stringValue == "clip-started" }
+            #expect(started?["data"]?["speech_to_screen_ms"]?.doubleValue ?? 0 > 0)
             #expect(events.contains { $0["type"]?.stringValue == "decision" && $0["data"]?["visitor"]?.stringValue == heard })
         }
     }

@@ -77,14 +77,25 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
         /// The director's whole decision.
         public var directorMilliseconds: Double
         /// From the turn's arrival (including any wait behind the turn before it) to its clip
-        /// being sent.
+        /// being sent; for speech, from the moment the detector heard the visitor stop, so it
+        /// includes recognition.
         public var totalMilliseconds: Double
+        /// Spoken turns: the detector's stop hangover, and the recognizer's time.
+        public var vadMilliseconds: Double?
+        public var sttMilliseconds: Double?
+
+        /// Spoken turns: from the visitor's last sound to `play-clip` sent.
+        public var speechToPlayMilliseconds: Double? {
+            vadMilliseconds.map { $0 + totalMilliseconds }
+        }
 
         enum CodingKeys: String, CodingKey {
             case searchMilliseconds = "search_ms"
             case modelMilliseconds = "model_ms"
             case directorMilliseconds = "director_ms"
             case totalMilliseconds = "total_ms"
+            case vadMilliseconds = "vad_ms"
+            case sttMilliseconds = "stt_ms"
         }
     }
 
@@ -112,7 +123,8 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
         utterances: [Int],
         mediaURL: String?,
         directorMilliseconds: Double,
-        totalMilliseconds: Double
+        totalMilliseconds: Double,
+        speech: UtteranceTiming?
     ) {
         self.turn = turn
         kind = decision.kind.rawValue
@@ -136,7 +148,9 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
             searchMilliseconds: decision.timings.searchMilliseconds,
             modelMilliseconds: decision.timings.modelMilliseconds,
             directorMilliseconds: directorMilliseconds,
-            totalMilliseconds: totalMilliseconds
+            totalMilliseconds: totalMilliseconds,
+            vadMilliseconds: speech?.vadMilliseconds,
+            sttMilliseconds: speech?.sttMilliseconds
         )
         fallbackReason = decision.fallbackReason
     }

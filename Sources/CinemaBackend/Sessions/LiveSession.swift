@@ -19,6 +19,8 @@ actor LiveSession {
     private var feeds: [UUID: AsyncStream<SessionEvent>.Continuation] = [:]
     private var waiters: [UUID: OneShot<DecisionPayload>] = [:]
     private var audio = AudioCounts()
+    /// The last `play-clip` sent, until the device says it started: the player's part of the turn.
+    private var sent: (clipID: Int64, timings: TurnTimings, at: ContinuousClock.Instant)?
     /// Whether the room's audio is being ignored (a clip is playing, or the session is over):
     /// read by the socket for every frame, so it is a lock-free flag rather than actor state.
     nonisolated let microphone = MicrophoneGate()
@@ -156,7 +158,17 @@ actor LiveSession {
         case .clipStarted(let clipID):
             let actions = machine.clipStarted(clipID: clipID)
             if actions.isEmpty { return }
-            events.append(event(.clipStarted, ["clip_id": .number(Double(clipID)), "turn": .number(Double(machine.turnsStarted))], now))
+            var data: [String: JSONValue] = ["clip_id": .number(Double(clipID)), "turn": .number(Double(machine.turnsStarted))]
+            if let sent, sent.clipID == clipID {
+                var timings = sent.timings
+                timings.playerMilliseconds = Self.milliseconds(.now - sent.at)
+                self.sent = nil
+                data["player_ms"] = timings.json["player_ms"]
+                data["speech_to_screen_ms"] = timings.json["speech_to_screen_ms"]
+                broadcast(.metrics(timings), to: .everyone)
+                services.metrics.clipStarted(timings)
+            }
+            events.append(event(.clipStarted, data, now))
             apply(actions, now: now, into: &events)
         case .clipEnded(let clipID, let reason):
             let turn = machine.turnsStarted
@@ -197,8 +209,8 @@ actor LiveSession {
         switch signal {
         case .startedSpeaking: broadcast(.userStartedSpeaking, to: .everyone)
         case .stoppedSpeaking: broadcast(.userStoppedSpeaking, to: .everyone)
-        case .utterance(let text, let vad, let stt):
-            await visitorTurn(text, source: "speech", waiter: nil, timings: ["vad_ms": .number(vad), "stt_ms": .number(stt)], now: now)
+        case .utterance(let text, let timing):
+            await visitorTurn(text, source: "speech", waiter: nil, speech: timing, now: now)
         case .failed(let message):
             await commit([event(.error, ["source": .string("speech"), "message": .string(message)], now)])
             broadcast(.error("Speech recognition failed: \(message)", code: "speech-failed", fatal: false), to: .observers)
@@ -314,7 +326,8 @@ actor LiveSession {
             utterances: pending.utterances,
             mediaURL: mediaURL,
             directorMilliseconds: Self.milliseconds(decided - started),
-            totalMilliseconds: Self.milliseconds(decided - pending.arrived)
+            totalMilliseconds: Self.milliseconds(decided - pending.arrived),
+            speech: pending.speech
         )
         record.turns = number
         var endAfter: String?
@@ -325,18 +338,17 @@ actor LiveSession {
         // Sent only once the decision is in the log.
         broadcast(.playClip(turn: number, RoomMessage.ClipToPlay(clip: decision.clip, mediaURL: mediaURL)), to: .everyone)
         broadcast(.botLLMText(decision.reasoning), to: .observers)
-        let total = clock.now - pending.arrived
-        broadcast(
-            .metrics(
-                turn: number,
-                vadMilliseconds: 0,
-                sttMilliseconds: 0,
-                directorMilliseconds: payload.timings.directorMilliseconds,
-                totalMilliseconds: Self.milliseconds(total)
-            ),
-            to: .everyone
+        let sentAt = clock.now
+        let timings = TurnTimings(
+            turn: number,
+            vadMilliseconds: pending.speech?.vadMilliseconds,
+            sttMilliseconds: pending.speech?.sttMilliseconds,
+            directorMilliseconds: payload.timings.directorMilliseconds,
+            totalMilliseconds: Self.milliseconds(sentAt - pending.arrived)
         )
-        services.metrics.turn(kind: decision.kind.rawValue, decision: decided - started, total: total)
+        sent = (decision.clip.id, timings, sentAt)
+        broadcast(.metrics(timings), to: .everyone)
+        services.metrics.turn(kind: decision.kind.rawValue, decision: decided - started, timings: timings)
         var events: [SessionEvent] = []
         apply(actions, now: now, into: &events)
         if !events.isEmpty { await commit(events) }
@@ -360,15 +372,20 @@ actor LiveSession {
 
     // MARK: Carrying out the state machine's actions
 
-    private func visitorTurn(_ text: String, source: String, waiter: UUID?, timings: [String: JSONValue] = [:], now: Date) async {
+    private func visitorTurn(_ text: String, source: String, waiter: UUID?, speech: UtteranceTiming? = nil, now: Date) async {
         utterances += 1
         let number = utterances
-        let data: [String: JSONValue] = ["text": .string(text), "source": .string(source), "utterance": .number(Double(number))]
-        var events = [event(.visitorText, data.merging(timings) { first, _ in first }, now)]
+        var data: [String: JSONValue] = ["text": .string(text), "source": .string(source), "utterance": .number(Double(number))]
+        if let speech {
+            data["vad_ms"] = .number((speech.vadMilliseconds * 10).rounded() / 10)
+            data["stt_ms"] = .number((speech.sttMilliseconds * 10).rounded() / 10)
+        }
+        var events = [event(.visitorText, data, now)]
         broadcast(.userTranscription(text, at: now), to: .everyone)
         let request: PendingTurn.Request =
             VisitorIntent.isGoodbye(text) ? .farewell(endReason: "goodbye", visitor: text) : .visitor(text)
-        apply(machine.submit(PendingTurn(request, utterances: [number], waiters: waiter.map { [$0] } ?? []), now: now), now: now, into: &events)
+        let pending = PendingTurn(request, utterances: [number], waiters: waiter.map { [$0] } ?? [], speech: speech)
+        apply(machine.submit(pending, now: now), now: now, into: &events)
         await commit(events)
     }
 

@@ -16,14 +16,18 @@ struct PendingTurn: Sendable, Equatable {
     var utterances: [Int]
     /// HTTP callers waiting for the decision.
     var waiters: [UUID]
-    /// When the oldest part of it arrived, for the turn's total time.
+    /// When the oldest part of it arrived, for the turn's total time: for speech, when the
+    /// detector heard the visitor stop, before recognition.
     var arrived: ContinuousClock.Instant
+    /// How the oldest part was heard, when it was spoken.
+    var speech: UtteranceTiming?
 
-    init(_ request: Request, utterances: [Int] = [], waiters: [UUID] = [], arrived: ContinuousClock.Instant = .now) {
+    init(_ request: Request, utterances: [Int] = [], waiters: [UUID] = [], speech: UtteranceTiming? = nil, arrived: ContinuousClock.Instant = .now) {
         self.request = request
         self.utterances = utterances
         self.waiters = waiters
-        self.arrived = arrived
+        self.speech = speech
+        self.arrived = speech?.endedAt ?? arrived
     }
 
     var visitorText: String? {

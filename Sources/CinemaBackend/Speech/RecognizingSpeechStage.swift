@@ -29,12 +29,12 @@ public struct RecognizingSpeechStage: SpeechStage {
         /// The odd byte of a frame of odd length, waiting for its other half.
         var carry: UInt8?
         var samples: [Int16] = []
-        let utterances: AsyncStream<VoiceActivityDetector.Utterance>.Continuation
+        let utterances: AsyncStream<Heard>.Continuation
         let recognizer: Recognition
 
         init(stage: RecognizingSpeechStage) {
             detector = VoiceActivityDetector(configuration: stage.detector)
-            let (stream, continuation) = AsyncStream.makeStream(of: VoiceActivityDetector.Utterance.self)
+            let (stream, continuation) = AsyncStream.makeStream(of: Heard.self)
             utterances = continuation
             recognizer = Recognition(stage: stage, utterances: stream)
         }
@@ -82,26 +82,38 @@ public struct RecognizingSpeechStage: SpeechStage {
                 case .dropped:
                     return .stoppedSpeaking
                 case .ended(let utterance):
-                    utterances.yield(utterance)
+                    let hangover = max(0, detector.heardSeconds - utterance.end)
+                    utterances.yield(Heard(utterance: utterance, hangoverSeconds: hangover, endedAt: .now))
                     return .stoppedSpeaking
                 }
             }
         }
     }
 
+    /// An utterance as the detector handed it over: when, and how long after the visitor's
+    /// last sound.
+    struct Heard: Sendable {
+        var utterance: VoiceActivityDetector.Utterance
+        var hangoverSeconds: Double
+        var endedAt: ContinuousClock.Instant
+    }
+
     /// One socket's recognizer queue: utterances are transcribed one after another, in order.
     struct Recognition: SpeechRecognition {
         let stage: RecognizingSpeechStage
-        let utterances: AsyncStream<VoiceActivityDetector.Utterance>
+        let utterances: AsyncStream<Heard>
 
         func run(delivering deliver: @Sendable (SpeechSignal) async -> Void) async {
-            for await utterance in utterances {
+            for await heard in utterances {
                 do {
-                    let transcript = try await stage.recognizer.transcribe(utterance.samples, sampleRate: stage.detector.sampleRate)
+                    let transcript = try await stage.recognizer.transcribe(heard.utterance.samples, sampleRate: stage.detector.sampleRate)
                     guard let text = stage.filter.accept(transcript.text) else { continue }
-                    await deliver(
-                        .utterance(text, vadMilliseconds: stage.detector.stopSeconds * 1000, sttMilliseconds: transcript.seconds * 1000)
+                    let timing = UtteranceTiming(
+                        vadMilliseconds: heard.hangoverSeconds * 1000,
+                        sttMilliseconds: transcript.seconds * 1000,
+                        endedAt: heard.endedAt
                     )
+                    await deliver(.utterance(text, timing))
                 } catch {
                     await deliver(.failed("\(stage.recognizer.name): \(error)"))
                 }

@@ -33,10 +33,28 @@ public protocol SpeechRecognition: Sendable {
 public enum SpeechSignal: Sendable, Equatable {
     case startedSpeaking
     case stoppedSpeaking
-    /// A finished utterance, with the time voice detection and recognition took.
-    case utterance(String, vadMilliseconds: Double, sttMilliseconds: Double)
+    /// A finished utterance, and how long hearing it took.
+    case utterance(String, UtteranceTiming)
     /// Recognition failed; the session logs it and the operator sees it.
     case failed(String)
+}
+
+/// The first two legs of a spoken turn's time, measured where they happen.
+public struct UtteranceTiming: Sendable, Equatable {
+    /// The silence the detector waited for before calling the utterance over (its stop hangover):
+    /// the visitor stopped speaking this long before `endedAt`.
+    public var vadMilliseconds: Double
+    /// The recognizer's time for the utterance.
+    public var sttMilliseconds: Double
+    /// When the detector called the utterance over; the turn's clock starts here, so that its
+    /// total includes recognition and any wait for the recognizer.
+    public var endedAt: ContinuousClock.Instant
+
+    public init(vadMilliseconds: Double, sttMilliseconds: Double, endedAt: ContinuousClock.Instant) {
+        self.vadMilliseconds = vadMilliseconds
+        self.sttMilliseconds = sttMilliseconds
+        self.endedAt = endedAt
+    }
 }
 
 /// Hears nothing: audio is accepted, counted by the session, and dropped.

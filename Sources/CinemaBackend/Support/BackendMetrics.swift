@@ -1,3 +1,4 @@
+import CinemaCore
 import Metrics
 public import Prometheus
 
@@ -13,6 +14,10 @@ public struct BackendMetrics: Sendable {
     private let roomSockets: Metrics.Gauge
     private let decisionTime: Metrics.Timer
     private let turnTime: Metrics.Timer
+    private let recognitionTime: Metrics.Timer
+    private let speechToPlayTime: Metrics.Timer
+    private let playerTime: Metrics.Timer
+    private let speechToScreenTime: Metrics.Timer
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -27,6 +32,10 @@ public struct BackendMetrics: Sendable {
         roomSockets = Metrics.Gauge(label: "cinema_room_sockets", factory: factory)
         decisionTime = Metrics.Timer(label: "cinema_decision_seconds", factory: factory)
         turnTime = Metrics.Timer(label: "cinema_turn_seconds", factory: factory)
+        recognitionTime = Metrics.Timer(label: "cinema_speech_recognition_seconds", factory: factory)
+        speechToPlayTime = Metrics.Timer(label: "cinema_speech_to_play_seconds", factory: factory)
+        playerTime = Metrics.Timer(label: "cinema_player_start_seconds", factory: factory)
+        speechToScreenTime = Metrics.Timer(label: "cinema_speech_to_screen_seconds", factory: factory)
     }
 
     func sessionCreated() { sessionsCreated.increment() }
@@ -38,10 +47,19 @@ public struct BackendMetrics: Sendable {
     }
 
     /// `kind`: greeting, reply, llm, fallback, farewell, curator.
-    func turn(kind: String, decision: Duration, total: Duration) {
+    func turn(kind: String, decision: Duration, timings: TurnTimings) {
         Metrics.Counter(label: "cinema_turns_total", dimensions: [("kind", kind)], factory: factory).increment()
         decisionTime.recordInterval(decision)
-        turnTime.recordInterval(total)
+        turnTime.recordMilliseconds(timings.totalMilliseconds)
+        if let stt = timings.sttMilliseconds { recognitionTime.recordMilliseconds(stt) }
+        if let speech = timings.speechToPlayMilliseconds { speechToPlayTime.recordMilliseconds(speech) }
+    }
+
+    /// The device said the clip started: the player's part, and for speech the whole way from
+    /// the visitor's last sound to the answer on screen.
+    func clipStarted(_ timings: TurnTimings) {
+        if let player = timings.playerMilliseconds { playerTime.recordMilliseconds(player) }
+        if let screen = timings.speechToScreenMilliseconds { speechToScreenTime.recordMilliseconds(screen) }
     }
 
     /// `kind`: director, store, protocol, player, token.
@@ -58,6 +76,10 @@ public struct BackendMetrics: Sendable {
 }
 
 extension Metrics.Timer {
+    func recordMilliseconds(_ milliseconds: Double) {
+        recordNanoseconds(Int64(max(0, milliseconds) * 1_000_000))
+    }
+
     func recordInterval(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
