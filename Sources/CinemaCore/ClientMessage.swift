@@ -1,7 +1,9 @@
 /// What a device (or an observer) may send in a room, read from its RTVI envelope.
 public enum ClientMessage: Sendable, Equatable {
-    /// Joined; answered with `bot-ready` carrying the same `id`.
-    case clientReady(id: String?, version: String?)
+    /// Joined; answered with `bot-ready` carrying the same `id`. `audio` is the microphone's
+    /// format when the client declares one (`data.audio: {"sample_rate", "channels"}`); without
+    /// it the room expects 16 kHz mono. A declaration that cannot be read has rate 0.
+    case clientReady(id: String?, version: String?, audio: AudioFormat? = nil)
     /// A typed visitor turn.
     case sendText(String)
     /// The player started the clip.
@@ -17,7 +19,7 @@ public enum ClientMessage: Sendable, Equatable {
         let data = message.data
         switch message.type {
         case "client-ready":
-            self = .clientReady(id: message.id, version: data?["version"]?.stringValue)
+            self = .clientReady(id: message.id, version: data?["version"]?.stringValue, audio: Self.audioFormat(in: data?["audio"]))
         case "send-text":
             guard let content = data?["content"] else { throw .missingField("data.content") }
             guard let text = content.stringValue else { throw .invalidField("data.content", expected: "a string") }
@@ -49,17 +51,29 @@ public enum ClientMessage: Sendable, Equatable {
     }
 }
 
+extension ClientMessage {
+    static func audioFormat(in declared: JSONValue?) -> AudioFormat? {
+        guard let declared, declared != .null else { return nil }
+        let rate = declared["sample_rate"]?.doubleValue ?? 0
+        let channels = declared["channels"]?.doubleValue ?? 1
+        guard rate == rate.rounded(), channels == channels.rounded(), abs(rate) < 1e7, abs(channels) < 1e3 else {
+            return AudioFormat(sampleRate: 0, channels: 1)
+        }
+        return AudioFormat(sampleRate: Int(rate), channels: Int(channels))
+    }
+}
+
 extension RoomMessage {
     /// Client → backend builders, for devices and tests.
-    public static func clientReady(id: String = "ready", library: String = "cinema-client") -> RoomMessage {
-        RoomMessage(
-            type: "client-ready",
-            id: id,
-            data: .object([
-                "version": .string("2.1.0"),
-                "about": .object(["library": .string(library), "library_version": .string(CinemaVersion.current), "platform": .string("linux")]),
-            ])
-        )
+    public static func clientReady(id: String = "ready", library: String = "cinema-client", audio: AudioFormat? = nil) -> RoomMessage {
+        var data: [String: JSONValue] = [
+            "version": .string("2.1.0"),
+            "about": .object(["library": .string(library), "library_version": .string(CinemaVersion.current), "platform": .string("linux")]),
+        ]
+        if let audio {
+            data["audio"] = .object(["sample_rate": .number(Double(audio.sampleRate)), "channels": .number(Double(audio.channels))])
+        }
+        return RoomMessage(type: "client-ready", id: id, data: .object(data))
     }
 
     public static func sendText(_ text: String) -> RoomMessage {

@@ -1,3 +1,4 @@
+import CinemaCore
 import Foundation
 import Hummingbird
 import Logging
@@ -20,6 +21,16 @@ public actor FakeModelServer {
         public var path: String
         public var headers: [String: String]
         public var body: String
+        public var bytes: [UInt8]
+
+        /// The WAV file in a multipart upload (a transcription request), if there is one.
+        public var uploadedWAV: WAVFile? {
+            let riff = Array("RIFF".utf8)
+            guard let start = bytes.indices.first(where: { bytes[$0...].starts(with: riff) }), start + 8 <= bytes.count else { return nil }
+            let size = bytes[(start + 4)..<(start + 8)].reversed().reduce(0) { $0 << 8 | Int($1) } + 8
+            guard start + size <= bytes.count else { return nil }
+            return try? WAVFile(bytes: Array(bytes[start..<(start + size)]))
+        }
 
         /// The body parsed as JSON.
         public var json: [String: Any] {
@@ -42,7 +53,14 @@ public actor FakeModelServer {
             router.post(RouterPath(path)) { request, _ -> Response in
                 let data = try await request.body.collect(upTo: 4 << 20)
                 let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { $1 })
-                let answer = await server.next(Received(path: path, headers: headers, body: String(decoding: data.readableBytesView, as: UTF8.self)))
+                let answer = await server.next(
+                    Received(
+                        path: path,
+                        headers: headers,
+                        body: String(decoding: data.readableBytesView, as: UTF8.self),
+                        bytes: Array(data.readableBytesView)
+                    )
+                )
                 switch answer {
                 case .body(let status, let text, let delay):
                     if delay > .zero { try await Task.sleep(for: delay) }

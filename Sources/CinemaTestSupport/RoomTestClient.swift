@@ -92,6 +92,9 @@ public final class RoomTestClient: Sendable {
         try await outbound.write(.text(text))
     }
 
+    /// Every message read so far, as sent.
+    public var seenMessages: [String] { seen.withLock { $0 } }
+
     public func send(binary bytes: [UInt8]) async throws {
         try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
     }

@@ -116,3 +116,134 @@ struct SpokenSessionTests {
         }
     }
 }
+
+@Suite("How a station's room listens: tuning, barge-in, the microphone's format")
+struct ListeningSettingsTests {
+    /// A second of "speech" (a warbling tone loud enough for the detector) at `rate`, `channels`.
+    static func voice(rate: Int, channels: Int, seconds: Double = 1.2) -> [Int16] {
+        let count = Int(Double(rate) * seconds)
+        return (0..<count).flatMap { index -> [Int16] in
+            let t = Double(index) / Double(rate)
+            let value = Int16(9000 * sin(2 * .pi * (220 + 80 * sin(2 * .pi * 3 * t)) * t))
+            return [Int16](repeating: value, count: channels)
+        }
+    }
+
+    static func bytes(_ samples: [Int16]) -> [UInt8] {
+        samples.flatMap { [UInt8(truncatingIfNeeded: UInt16(bitPattern: $0)), UInt8(truncatingIfNeeded: UInt16(bitPattern: $0) >> 8)] }
+    }
+
+    static func whisper(_ url: String) -> WhisperRecognizer {
+        var configuration = WhisperRecognizer.Configuration()
+        configuration.baseURL = url + "/v1"
+        configuration.retries = 0
+        return WhisperRecognizer(configuration: configuration)
+    }
+
+    @Test("Settings come from speech.* and per station from speech.station.NAME.*; nonsense is refused by name")
+    func settings() async throws {
+        let reader = try await ConfigurationLayers.reader(
+            environment: [
+                "CINEMA_SPEECH_STOP_SECONDS": "1.2",
+                "CINEMA_SPEECH_STATIONS": "lobby, attic",
+                "CINEMA_SPEECH_STATION_LOBBY_BARGE_IN": "true",
+                "CINEMA_SPEECH_STATION_LOBBY_DECIBELS_OVER_FLOOR": "14",
+            ],
+            dotEnvPath: nil
+        )
+        let catalog = try SpeechSettingsCatalog(reader: reader)
+        #expect(catalog.settings(for: nil).detector.stopSeconds == 1.2)
+        #expect(catalog.settings(for: nil).bargeIn == false)
+        #expect(catalog.settings(for: "lobby").bargeIn == true)
+        #expect(catalog.settings(for: "lobby").detector.decibelsOverFloor == 14)
+        #expect(catalog.settings(for: "lobby").detector.stopSeconds == 1.2, "a station starts from the defaults")
+        #expect(catalog.settings(for: "attic") == catalog.settings(for: nil))
+        #expect(catalog.settings(for: "elsewhere") == catalog.settings(for: nil))
+
+        let wrong = try await ConfigurationLayers.reader(environment: ["CINEMA_SPEECH_STOP_SECONDS": "30"], dotEnvPath: nil)
+        let error = #expect(throws: SpeechSettingsError.self) { try SpeechSettingsCatalog(reader: wrong) }
+        #expect(error?.description.contains("speech.stopSeconds is 30.0") == true, "\(String(describing: error))")
+    }
+
+    @Test("Barge-in: a 48 kHz stereo microphone, declared, speaks over a clip; the clip stops and the words are the next turn")
+    func bargeIn() async throws {
+        let format = AudioFormat(sampleRate: 48_000, channels: 2)
+        let speech = Self.bytes(
+            [Int16](repeating: 0, count: 48_000) + Self.voice(rate: 48_000, channels: 2) + [Int16](repeating: 0, count: 2 * 48_000 * 2)
+        )
+        try await FakeModelServer.with([.body(status: 200, #"{"text": "Who are you?"}"#)]) { url, server in
+            var catalog = SpeechSettingsCatalog()
+            catalog.stations["lobby"] = {
+                var settings = SpeechSettings()
+                settings.bargeIn = true
+                return settings
+            }()
+            let stage = RecognizingSpeechStage(recognizer: Self.whisper(url), settings: catalog)
+            try await BackendHarness.withBackend(speech: stage) { backend in
+                let session = try await backend.connect(station: "lobby")
+                try await RoomTestClient.connect(to: session.deviceURL) { device in
+                    try await device.send(.clientReady(audio: format))
+                    let greeting = try await device.next("server-message", serverType: "play-clip")
+                    try await device.send(.clipStarted(try #require(greeting.clipID)))
+                    _ = try await device.next("user-mute-started")
+                    // 20 ms frames at 48 kHz stereo: 3,840 bytes.
+                    for start in stride(from: 0, to: speech.count, by: 3840) {
+                        try await device.send(binary: Array(speech[start..<min(speech.count, start + 3840)]))
+                    }
+                    _ = try await device.next("server-message", serverType: "stop-clip", within: .seconds(30))
+                    _ = try await device.next("user-mute-stopped")
+                    _ = try await device.next("user-started-speaking")
+                    _ = try await device.next("user-stopped-speaking", within: .seconds(30))
+                    let heard = try await device.next("user-transcription", within: .seconds(30))
+                    #expect(heard.data?["text"]?.stringValue == "Who are you?")
+                    let answer = try await device.next("server-message", serverType: "play-clip", within: .seconds(30))
+                    #expect(answer.turn == 2)
+                    // The stopped greeting's own report comes late and changes nothing.
+                    try await device.send(.clipEnded(try #require(greeting.clipID), reason: "stopped"))
+                }
+                // What reached the recognizer: 16 kHz mono, as long as the voice (plus the
+                // detector's preroll), not three times longer or twice as wide.
+                let wav = try #require(await server.received.first?.uploadedWAV)
+                #expect(wav.sampleRate == 16_000)
+                #expect(wav.channels == 1)
+                #expect(wav.duration > 1.1 && wav.duration < 1.7, "\(wav.duration) s")
+                let events = try await backend.events(of: session.identifier)
+                let ended = events.filter { $0["type"]?.stringValue == "clip-ended" }
+                #expect(ended.count == 1)
+                #expect(ended.first?["data"]?["reason"]?.stringValue == "barge-in")
+            }
+        }
+    }
+
+    @Test(
+        "A microphone declared in a format the room cannot hear gets one clear error; typed turns still work",
+        arguments: [#"{"sample_rate": 96000, "channels": 1}"#, #"{"sample_rate": 16000, "channels": 6}"#, #"{"sample_rate": "fast"}"#]
+    )
+    func unsupportedFormat(declared: String) async throws {
+        let stage = RecognizingSpeechStage(recognizer: Self.whisper("http://127.0.0.1:9"))
+        try await BackendHarness.withBackend(speech: stage) { backend in
+            let session = try await backend.connect()
+            try await RoomTestClient.connect(to: session.deviceURL) { device in
+                try await device.send(
+                    text: #"{"label": "rtvi-ai", "type": "client-ready", "id": "r1", "data": {"version": "2.1.0", "audio": \#(declared)}}"#
+                )
+                let error = try await device.next("error")
+                #expect(error.data?["code"]?.stringValue == "audio-format-unsupported")
+                #expect(error.data?["error"]?.stringValue?.contains("16 kHz mono") == true)
+                #expect(error.data?["fatal"]?.boolValue == false)
+                let greeting = try await device.next("server-message", serverType: "play-clip")
+                try await device.send(.clipStarted(try #require(greeting.clipID)))
+                try await device.send(.clipEnded(try #require(greeting.clipID)))
+                _ = try await device.next("user-mute-stopped")
+                let voice = Self.bytes(Self.voice(rate: 16_000, channels: 1, seconds: 4))
+                for start in stride(from: 0, to: voice.count, by: 640) {
+                    try await device.send(binary: Array(voice[start..<min(voice.count, start + 640)]))
+                }
+                try await device.send(.sendText("Are you there?"))
+                let answer = try await device.next("server-message", serverType: "play-clip")
+                #expect(answer.turn == 2)
+                #expect(device.seenMessages.allSatisfy { !$0.contains("user-started-speaking") }, "the audio was not heard")
+            }
+        }
+    }
+}

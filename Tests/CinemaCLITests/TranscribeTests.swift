@@ -18,11 +18,11 @@ struct TranscribeTests {
     @Test("Audio it cannot hear is refused with the ffmpeg line that converts it")
     func wrongAudio() async throws {
         try await TemporaryDirectory.with { directory in
-            let path = directory.file("phone.wav")
-            try Data(WAVFile(sampleRate: 8000, samples: [Int16](repeating: 0, count: 8000)).bytes).write(to: URL(fileURLWithPath: path))
+            let path = directory.file("studio.wav")
+            try Data(WAVFile(sampleRate: 96_000, samples: [Int16](repeating: 0, count: 96_000)).bytes).write(to: URL(fileURLWithPath: path))
             let wrongRate = try await CinemaExecutable.run(["transcribe", path])
             #expect(wrongRate.status != 0)
-            #expect(wrongRate.standardError.contains("8000 Hz"))
+            #expect(wrongRate.standardError.contains("96000 Hz"))
             #expect(wrongRate.standardError.contains("ffmpeg -i \(path) -ar 16000 -ac 1"))
             let text = directory.file("notes.wav")
             try Data("not audio".utf8).write(to: URL(fileURLWithPath: text))
@@ -31,6 +31,25 @@ struct TranscribeTests {
             #expect(notAudio.standardError.contains("not a usable WAV file"))
             let missing = try await CinemaExecutable.run(["transcribe", directory.file("absent.wav")])
             #expect(missing.standardError.contains("Cannot read"))
+        }
+    }
+
+    @Test("A 44.1 kHz stereo recording is heard as the room would hear it, at 16 kHz mono")
+    func otherFormat() async throws {
+        try await TemporaryDirectory.with { directory in
+            let path = directory.file("stereo.wav")
+            let ffmpeg = try await CinemaExecutable.runProgram(
+                "/usr/bin/ffmpeg",
+                ["-nostdin", "-loglevel", "error", "-i", SharedData.speech + "/notld/10s_back_down_the_road.wav", "-ar", "44100", "-ac", "2", path]
+            )
+            #expect(ffmpeg.status == 0, "\(ffmpeg.standardError)")
+            let result = try await CinemaExecutable.run(["transcribe", "--whole", path])
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardOutput.contains("44100 Hz, 2 channels; heard as 16000 Hz mono"))
+            // 10 s of film speech: words, and the real-time factor over the right duration.
+            let lines = result.standardOutput.split(separator: "\n")
+            #expect(lines.contains { $0.hasPrefix("[00:00:00") && !$0.contains("nothing recognised") })
+            #expect(lines.last?.contains("10.") == true || lines.last?.contains("9.") == true, "\(lines.last ?? "")")
         }
     }
 

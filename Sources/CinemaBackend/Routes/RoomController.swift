@@ -150,7 +150,7 @@ struct RoomController: Sendable {
         logger[metadataKey: "room.role"] = "\(role.rawValue)"
         logger.debug("Joined the room")
 
-        let listener = speech.listener()
+        let listener = speech.listener(settings: session.speech)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.drain(connection, into: outbound) }
             if let recognition = listener.recognition {
@@ -180,13 +180,25 @@ struct RoomController: Sendable {
         var audio = LiveSession.AudioCounts()
         var violated = false
         var listening = false
+        /// The device declared a microphone format the room cannot hear: its audio is counted
+        /// and dropped, and typed turns still work.
+        var deaf = false
         do {
             for try await message in inbound.messages(maxSize: configuration.maxBodyBytes) {
                 switch message {
                 case .text(let text):
                     do {
                         let envelope = try RoomMessage.decode(text)
-                        await session.handle(try ClientMessage(envelope), from: connection, now: Date())
+                        let message = try ClientMessage(envelope)
+                        if case .clientReady(_, _, let format?) = message, connection.role == .device {
+                            deaf = !format.isAccepted
+                            if deaf {
+                                connection.send(.error(Self.unheard(format), code: "audio-format-unsupported", fatal: false))
+                            } else {
+                                listener.use(format)
+                            }
+                        }
+                        await session.handle(message, from: connection, now: Date())
                     } catch {
                         await session.rejected(error, from: connection, now: Date())
                         if error.isMalformed { strikes += 1 }
@@ -209,7 +221,7 @@ struct RoomController: Sendable {
                     } else {
                         audio.frames += 1
                         audio.bytes += frame.readableBytes
-                        if session.microphone.open {
+                        if session.microphone.listening && !deaf {
                             listening = true
                             for signal in listener.hear(frame) { await session.heard(signal, now: Date()) }
                         } else {
@@ -247,6 +259,12 @@ struct RoomController: Sendable {
 
     /// Frames between reports of the audio counts to the session (250 × 20 ms = 5 s).
     static let audioReportInterval = 250
+
+    static func unheard(_ format: AudioFormat) -> String {
+        let declared = format.sampleRate > 0 ? "\(format)" : "an audio format without a readable sample_rate"
+        return
+            "The microphone was declared as \(declared); the room hears 16-bit PCM at 8000 to 48000 Hz, mono or stereo (16000 Hz mono is best). Its audio will be ignored; typed turns still work. Capture at 16 kHz mono, or declare the format you send in client-ready's data.audio {sample_rate, channels}."
+    }
 
     /// Sends what the session queues for this socket, then closes it.
     private static func drain(_ connection: RoomConnection, into outbound: WebSocketOutboundWriter) async {

@@ -10,6 +10,8 @@ import NIOCore
 /// event in its log, and is carried out.
 actor LiveSession {
     nonisolated let id: String
+    /// How this station's room listens (its voice detector's tuning, barge-in).
+    nonisolated let speech: SpeechSettings
     private var record: SessionRecord
     private var machine: SessionStateMachine
     private var conversation = Conversation()
@@ -23,7 +25,7 @@ actor LiveSession {
     private var sent: (clipID: Int64, timings: TurnTimings, at: ContinuousClock.Instant)?
     /// Whether the room's audio is being ignored (a clip is playing, or the session is over):
     /// read by the socket for every frame, so it is a lock-free flag rather than actor state.
-    nonisolated let microphone = MicrophoneGate()
+    nonisolated let microphone: MicrophoneGate
     private let services: SessionServices
     private let logger: Logger
 
@@ -46,6 +48,8 @@ actor LiveSession {
     init(record: SessionRecord, services: SessionServices, history: [SessionEvent]? = nil, now: Date) {
         self.id = record.id
         self.record = record
+        speech = services.speech.settings(for: record.station)
+        microphone = MicrophoneGate(bargeIn: speech.bargeIn)
         self.services = services
         var logger = services.logger
         logger[metadataKey: "session.id"] = "\(record.id)"
@@ -149,7 +153,7 @@ actor LiveSession {
         guard machine.isLive else { return }
         var events: [SessionEvent] = []
         switch message {
-        case .clientReady(let id, _):
+        case .clientReady(let id, _, _):
             connection.send(.botReady(answering: id))
             apply(machine.clientReady(now: now), now: now, into: &events)
         case .sendText(let text):
@@ -205,7 +209,16 @@ actor LiveSession {
 
     /// What the speech stage made of the device's audio.
     func heard(_ signal: SpeechSignal, now: Date) async {
-        guard machine.isLive, !machine.muted else { return }
+        guard machine.isLive else { return }
+        if machine.muted, case .failed = signal {
+            // Reported whenever it happens.
+        } else if machine.muted {
+            // A clip is playing. Only a station with barge-in listens now, and the visitor
+            // starting to speak stops the clip; what they say becomes the next turn.
+            guard microphone.bargeIn, signal == .startedSpeaking else { return }
+            await bargeIn(now: now)
+            return
+        }
         switch signal {
         case .startedSpeaking: broadcast(.userStartedSpeaking, to: .everyone)
         case .stoppedSpeaking: broadcast(.userStoppedSpeaking, to: .everyone)
@@ -215,6 +228,17 @@ actor LiveSession {
             await commit([event(.error, ["source": .string("speech"), "message": .string(message)], now)])
             broadcast(.error("Speech recognition failed: \(message)", code: "speech-failed", fatal: false), to: .observers)
         }
+    }
+
+    private func bargeIn(now: Date) async {
+        guard let (clipID, turn, actions) = machine.interrupted(now: now) else { return }
+        broadcast(.stopClip, to: .everyone)
+        var events = [
+            event(.clipEnded, ["clip_id": .number(Double(clipID)), "turn": .number(Double(turn)), "reason": .string("barge-in")], now)
+        ]
+        apply(actions, now: now, into: &events)
+        broadcast(.userStartedSpeaking, to: .everyone)
+        await commit(events)
     }
 
     // MARK: Operator and HTTP
@@ -414,7 +438,7 @@ actor LiveSession {
                 }
                 resolve(turns.flatMap(\.waiters), with: .failure(SessionRequestError.ended(reason: reason)))
             case .end(let reason):
-                microphone.set(open: false)
+                microphone.end()
                 record.endReason = reason
                 record.endedAt = now
                 events.append(event(.ended, ["reason": .string(reason), "audio": audio.json], now))

@@ -159,6 +159,13 @@ struct SessionStateMachine: Sendable {
         return [.mute]
     }
 
+    /// The visitor spoke over the clip (barge-in): it is over now, as if it had ended, unless it
+    /// is the farewell. Returns the clip and its turn, for the log.
+    mutating func interrupted(now: Date) -> (clipID: Int64, turn: Int, actions: [Action])? {
+        guard isLive, case .playing(let playing) = turn, playing.started, playing.endAfter == nil else { return nil }
+        return (playing.clipID, playing.turn, finishClip(playing, now: now))
+    }
+
     /// Returns nothing for a clip that is not the one in flight (late or repeated reports).
     mutating func clipEnded(clipID: Int64, now: Date) -> [Action] {
         guard isLive, case .playing(let playing) = turn, playing.clipID == clipID else { return [] }

@@ -1,27 +1,30 @@
+import CinemaCore
 public import CinemaSpeech
-public import NIOCore
+import NIOCore
 
 /// The visitor heard: voice activity detection per socket, then a recognizer for each utterance,
 /// then the transcript filter. Transcripts that pass become the visitor's turns.
 public struct RecognizingSpeechStage: SpeechStage {
     public let recognizer: any SpeechRecognizer
-    public let detector: VoiceActivityDetector.Configuration
+    public let catalog: SpeechSettingsCatalog
     public let filter: TranscriptFilter
 
     public init(
         recognizer: any SpeechRecognizer,
-        detector: VoiceActivityDetector.Configuration = VoiceActivityDetector.Configuration(),
+        settings catalog: SpeechSettingsCatalog = SpeechSettingsCatalog(),
         filter: TranscriptFilter = TranscriptFilter()
     ) {
         self.recognizer = recognizer
-        self.detector = detector
+        self.catalog = catalog
         self.filter = filter
     }
 
     public var name: String { recognizer.name }
 
-    public func listener() -> any SpeechListener {
-        Listener(stage: self)
+    public func settings(for station: String?) -> SpeechSettings { catalog.settings(for: station) }
+
+    public func listener(settings: SpeechSettings) -> any SpeechListener {
+        Listener(stage: self, settings: settings)
     }
 
     final class Listener: SpeechListener {
@@ -29,17 +32,23 @@ public struct RecognizingSpeechStage: SpeechStage {
         /// The odd byte of a frame of odd length, waiting for its other half.
         var carry: UInt8?
         var samples: [Int16] = []
+        /// From the declared format to 16 kHz mono; nothing to do unless the device said otherwise.
+        var converter = PCMConverter(from: .speech)
         let utterances: AsyncStream<Heard>.Continuation
         let recognizer: Recognition
 
-        init(stage: RecognizingSpeechStage) {
-            detector = VoiceActivityDetector(configuration: stage.detector)
+        init(stage: RecognizingSpeechStage, settings: SpeechSettings) {
+            detector = VoiceActivityDetector(configuration: settings.detector)
             let (stream, continuation) = AsyncStream.makeStream(of: Heard.self)
             utterances = continuation
             recognizer = Recognition(stage: stage, utterances: stream)
         }
 
         var recognition: (any SpeechRecognition)? { recognizer }
+
+        func use(_ format: AudioFormat) {
+            converter = PCMConverter(from: format)
+        }
 
         func hear(_ frame: ByteBuffer) -> [SpeechSignal] {
             samples.removeAll(keepingCapacity: true)
@@ -56,6 +65,7 @@ public struct RecognizingSpeechStage: SpeechStage {
                 }
                 if index < bytes.count { carry = bytes[index] }
             }
+            if !converter.isIdentity { samples = converter.convert(samples) }
             return signals(for: detector.feed(samples))
         }
 
@@ -65,6 +75,7 @@ public struct RecognizingSpeechStage: SpeechStage {
             // from before the clip is joined to what comes after it.
             detector = VoiceActivityDetector(configuration: detector.configuration)
             carry = nil
+            converter = PCMConverter(from: converter.source)
             return wasSpeaking ? [.stoppedSpeaking] : []
         }
 
@@ -106,7 +117,7 @@ public struct RecognizingSpeechStage: SpeechStage {
         func run(delivering deliver: @Sendable (SpeechSignal) async -> Void) async {
             for await heard in utterances {
                 do {
-                    let transcript = try await stage.recognizer.transcribe(heard.utterance.samples, sampleRate: stage.detector.sampleRate)
+                    let transcript = try await stage.recognizer.transcribe(heard.utterance.samples, sampleRate: AudioFormat.speech.sampleRate)
                     guard let text = stage.filter.accept(transcript.text) else { continue }
                     let timing = UtteranceTiming(
                         vadMilliseconds: heard.hangoverSeconds * 1000,

@@ -1,3 +1,4 @@
+public import CinemaCore
 public import NIOCore
 import Synchronization
 
@@ -5,13 +6,18 @@ import Synchronization
 public protocol SpeechStage: Sendable {
     /// For `/health`: `pocketsphinx`, `whisper`, or `none`.
     var name: String { get }
+    /// How the room of `station` listens.
+    func settings(for station: String?) -> SpeechSettings
     /// A listener for one device socket's microphone, for as long as the socket is open.
-    func listener() -> any SpeechListener
+    func listener(settings: SpeechSettings) -> any SpeechListener
 }
 
 /// Hears one socket's audio, in that socket's own task: frames never wait on another session,
 /// and never on recognition, which runs beside the socket in ``recognition``.
 public protocol SpeechListener: AnyObject {
+    /// The device declared its microphone's format (one ``AudioFormat/isAccepted``); frames
+    /// from now on are in it.
+    func use(_ format: AudioFormat)
     /// Hears one frame: voice activity only, quick.
     func hear(_ frame: ByteBuffer) -> [SpeechSignal]
     /// The microphone was shut (a clip began): whatever was being said is dropped.
@@ -61,9 +67,11 @@ public struct UtteranceTiming: Sendable, Equatable {
 public struct NoSpeechStage: SpeechStage {
     public init() {}
     public var name: String { "none (typed turns only)" }
-    public func listener() -> any SpeechListener { Deaf() }
+    public func settings(for station: String?) -> SpeechSettings { SpeechSettings() }
+    public func listener(settings: SpeechSettings) -> any SpeechListener { Deaf() }
 
     private final class Deaf: SpeechListener {
+        func use(_ format: AudioFormat) {}
         func hear(_ frame: ByteBuffer) -> [SpeechSignal] { [] }
         func interrupt() -> [SpeechSignal] { [] }
         func finish() -> [SpeechSignal] { [] }
@@ -72,13 +80,31 @@ public struct NoSpeechStage: SpeechStage {
 }
 
 /// The switch between a room's microphone and its speech stage: open while the visitor may be
-/// heard, shut while a clip plays (the TV's own sound must not become the visitor's words).
+/// heard, shut while a clip plays (the TV's own sound must not become the visitor's words) —
+/// unless the station allows barge-in, when the speech stage keeps listening through clips so
+/// that the visitor can interrupt one.
 public final class MicrophoneGate: Sendable {
     private let isOpen = Atomic<Bool>(true)
+    private let isEnded = Atomic<Bool>(false)
+    public let bargeIn: Bool
 
-    public init() {}
+    public init(bargeIn: Bool = false) {
+        self.bargeIn = bargeIn
+    }
 
+    /// Not muted by a clip.
     public var open: Bool { isOpen.load(ordering: .acquiring) }
 
+    /// Whether the speech stage should hear the frame arriving now.
+    public var listening: Bool {
+        if isEnded.load(ordering: .acquiring) { return false }
+        return bargeIn || open
+    }
+
     func set(open: Bool) { isOpen.store(open, ordering: .releasing) }
+
+    func end() {
+        isOpen.store(false, ordering: .releasing)
+        isEnded.store(true, ordering: .releasing)
+    }
 }

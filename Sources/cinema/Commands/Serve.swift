@@ -63,12 +63,21 @@ struct Serve: AsyncParsableCommand {
         flags.set("speech.engine", speech)
         let context = try await global.context(flags: flags)
         let engine = context.reader.string(forKey: "speech.engine", default: "pocketsphinx")
+        let speechSettings: SpeechSettingsCatalog
+        do {
+            speechSettings = try SpeechSettingsCatalog(reader: context.reader)
+        } catch {
+            throw ValidationError(error.description)
+        }
         let speechStage: any SpeechStage
         if engine == "none" {
             speechStage = NoSpeechStage()
         } else {
             do {
-                speechStage = RecognizingSpeechStage(recognizer: try SpeechEngines.recognizer(engine, reader: context.reader))
+                speechStage = RecognizingSpeechStage(
+                    recognizer: try SpeechEngines.recognizer(engine, reader: context.reader),
+                    settings: speechSettings
+                )
             } catch {
                 throw ValidationError("\(error) Or start with --speech none for typed turns only.")
             }

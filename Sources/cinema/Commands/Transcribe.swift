@@ -1,4 +1,5 @@
 import ArgumentParser
+import CinemaBackend
 import CinemaCore
 import CinemaSpeech
 import Foundation
@@ -7,14 +8,15 @@ struct Transcribe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print what the speech recognizer hears in a WAV file.",
         discussion: """
-            For checking a microphone or a model. The file must be 16 kHz mono 16-bit PCM (convert
-            with: ffmpeg -i IN -ar 16000 -ac 1 OUT.wav). The voice activity detector splits it into
+            For checking a microphone or a model. The file must be 16-bit PCM at 8 to 48 kHz, mono
+            or stereo; it is brought to 16 kHz mono as the room would (convert anything else with:
+            ffmpeg -i IN -ar 16000 -ac 1 OUT.wav). The voice activity detector splits it into
             utterances, as it would split a visitor's speech, and each is transcribed; --whole
             transcribes the file as one utterance.
             """
     )
 
-    @Argument(help: ArgumentHelp("A 16 kHz mono WAV file.", valueName: "file.wav"))
+    @Argument(help: ArgumentHelp("A WAV file (16-bit PCM, 8 to 48 kHz, mono or stereo).", valueName: "file.wav"))
     var file: String
 
     @Option(
@@ -41,13 +43,14 @@ struct Transcribe: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await global.context(flags: ConfigOverrides())
-        let audio = try Self.read(file)
+        let (audio, declared) = try Self.read(file)
         let recognizer = try SpeechEngines.recognizer(engine, reader: context.reader)
+        if declared != .speech && !json { print("(\(file) is \(declared); heard as 16000 Hz mono)") }
         let spans: [(start: Double, end: Double, samples: [Int16])]
         if whole {
             spans = [(0, audio.duration, audio.samples)]
         } else {
-            var detector = VoiceActivityDetector()
+            var detector = VoiceActivityDetector(configuration: try SpeechSettingsCatalog(reader: context.reader).defaults.detector)
             let events = detector.feed(audio.samples) + detector.finish()
             spans = events.compactMap { event in
                 if case .ended(let utterance) = event { return (utterance.start, utterance.end, utterance.samples) }
@@ -94,7 +97,8 @@ struct Transcribe: AsyncParsableCommand {
         var seconds: Double
     }
 
-    static func read(_ path: String) throws -> WAVFile {
+    /// The file as the room would hear it (16 kHz mono), and the format it was in.
+    static func read(_ path: String) throws -> (WAVFile, AudioFormat) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CommandError("Cannot read \(path): no such file, or it is not readable.")
         }
@@ -104,11 +108,13 @@ struct Transcribe: AsyncParsableCommand {
         } catch {
             throw CommandError("\(path) is not a usable WAV file: \(error). Convert it with: ffmpeg -i \(path) -ar 16000 -ac 1 out.wav")
         }
-        guard audio.sampleRate == PocketSphinxRecognizer.sampleRate, audio.channels == 1 else {
+        let format = AudioFormat(sampleRate: audio.sampleRate, channels: audio.channels)
+        guard format.isAccepted else {
             throw CommandError(
-                "\(path) is \(audio.sampleRate) Hz with \(audio.channels) channel(s); the recognizer needs 16 kHz mono. Convert it with: ffmpeg -i \(path) -ar 16000 -ac 1 out.wav"
+                "\(path) is \(audio.sampleRate) Hz with \(audio.channels) channel(s); the recognizer hears 8 to 48 kHz, mono or stereo. Convert it with: ffmpeg -i \(path) -ar 16000 -ac 1 out.wav"
             )
         }
-        return audio
+        var converter = PCMConverter(from: format)
+        return (WAVFile(sampleRate: AudioFormat.speech.sampleRate, samples: converter.convert(audio.samples)), format)
     }
 }
