@@ -123,6 +123,8 @@ let package = Package(
                 "CinemaCore",
                 "CinemaLibrary",
                 "CinemaDirector",
+                "CinemaSpeech",
+                "CinemaBackend",
                 "CinemaTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
