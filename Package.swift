@@ -123,6 +123,7 @@ let package = Package(
                 "CinemaCore",
                 "CinemaLibrary",
                 "CinemaDirector",
+                "CinemaSpeech",
                 "CinemaTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -6,8 +6,8 @@ import ArgumentParser
 struct CinemaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cinema-bench",
-        abstract: "Benchmarks for Cinema Chat: the film library and the backend.",
-        subcommands: [LibraryBenchmark.self, BackendBenchmark.self],
+        abstract: "Benchmarks for Cinema Chat: the film library, the backend and speech recognition.",
+        subcommands: [LibraryBenchmark.self, BackendBenchmark.self, SpeechBenchmark.self],
         defaultSubcommand: LibraryBenchmark.self
     )
 }
