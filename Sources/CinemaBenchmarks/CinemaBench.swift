@@ -6,8 +6,8 @@ import ArgumentParser
 struct CinemaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cinema-bench",
-        abstract: "Benchmarks for Cinema Chat: the film library, the backend, listening and spoken turns.",
-        subcommands: [LibraryBenchmark.self, BackendBenchmark.self, VoiceActivityBenchmark.self, SpokenTurnBenchmark.self],
+        abstract: "Benchmarks for Cinema Chat: the film library, the backend, listening, speech recognition and spoken turns.",
+        subcommands: [LibraryBenchmark.self, BackendBenchmark.self, VoiceActivityBenchmark.self, SpeechBenchmark.self, SpokenTurnBenchmark.self],
         defaultSubcommand: LibraryBenchmark.self
     )
 }

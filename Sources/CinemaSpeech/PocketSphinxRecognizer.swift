@@ -20,10 +20,28 @@ public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable
         /// The pronunciation dictionary.
         public var dictionary: String
 
-        public init(acousticModel: String, languageModel: String, dictionary: String) {
+        /// A second language model mixed into `languageModel`, or nil for `languageModel` alone.
+        public var mixture: Mixture?
+
+        /// Another language model whose probabilities are interpolated with the first, word by
+        /// word (sphinxbase's language model set): `(1 - weight) × P(first) + weight × P(mixed)`.
+        /// Both models' words must be in the dictionary, so mixtures use the whole of cmudict.
+        public struct Mixture: Sendable, Equatable {
+            public var languageModel: String
+            /// The mixed model's share, between 0 and 1.
+            public var weight: Double
+
+            public init(languageModel: String, weight: Double) {
+                self.languageModel = languageModel
+                self.weight = weight
+            }
+        }
+
+        public init(acousticModel: String, languageModel: String, dictionary: String, mixture: Mixture? = nil) {
             self.acousticModel = acousticModel
             self.languageModel = languageModel
             self.dictionary = dictionary
+            self.mixture = mixture
         }
 
         /// Where Debian's `pocketsphinx-en-us` puts it.
@@ -32,6 +50,19 @@ public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable
             languageModel: "/usr/share/pocketsphinx/model/en-us/en-us.lm.bin",
             dictionary: "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict"
         )
+
+        /// Debian's acoustic model with a language model built by ``LanguageModelBuilder`` and
+        /// the dictionary written beside it (``LanguageModel/write(languageModel:dictionary:from:)``).
+        public static func library(languageModel: String, dictionary: String) -> Model {
+            Model(acousticModel: debianEnglish.acousticModel, languageModel: languageModel, dictionary: dictionary)
+        }
+
+        /// Debian's generic model interpolated with a library language model, over all of cmudict.
+        public static func generic(mixedWith languageModel: String, weight: Double) -> Model {
+            var model = debianEnglish
+            model.mixture = Mixture(languageModel: languageModel, weight: weight)
+            return model
+        }
     }
 
     public let model: Model
@@ -57,7 +88,14 @@ public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable
     public static let sampleRate = 16_000
 
     public init(model: Model = .debianEnglish) throws(SpeechError) {
-        for (what, path) in [("acoustic model", model.acousticModel), ("language model", model.languageModel), ("dictionary", model.dictionary)] {
+        var files = [("acoustic model", model.acousticModel), ("language model", model.languageModel), ("dictionary", model.dictionary)]
+        if let mixture = model.mixture {
+            guard (0...1).contains(mixture.weight) else {
+                throw .decoderFailed("the mixed language model's weight is \(mixture.weight); give one between 0 and 1")
+            }
+            files.append(("mixed language model", mixture.languageModel))
+        }
+        for (what, path) in files {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw .modelMissing("no \(what) at \(path). Install it with: sudo apt-get install pocketsphinx-en-us")
             }
@@ -78,6 +116,36 @@ public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable
         }
         self.model = model
         self.handles = Handles(decoder: decoder, config: config)
+        if let mixture = model.mixture {
+            try Self.mix(mixture, into: model.languageModel, decoder: decoder, config: config)
+        }
+    }
+
+    /// Replaces the decoder's search by one over both language models, interpolated.
+    private static func mix(_ mixture: Model.Mixture, into languageModel: String, decoder: OpaquePointer, config: OpaquePointer) throws(SpeechError) {
+        // Models in one set must share the decoder's log base, so both are read with its logmath.
+        let logmath = ps_get_logmath(decoder)
+        guard let first = ngram_model_read(config, languageModel, NGRAM_AUTO, logmath) else {
+            throw .modelMissing("pocketsphinx could not read the language model \(languageModel)")
+        }
+        guard let second = ngram_model_read(config, mixture.languageModel, NGRAM_AUTO, logmath) else {
+            ngram_model_free(first)
+            throw .modelMissing("pocketsphinx could not read the language model \(mixture.languageModel)")
+        }
+        var models: [OpaquePointer?] = [first, second]
+        var names = [strdup("first"), strdup("mixed")]
+        defer { for name in names { free(name) } }
+        var weights = [Float(1 - mixture.weight), Float(mixture.weight)]
+        // The set owns both models from here on; the decoder's search keeps its own reference.
+        guard let set = ngram_model_set_init(config, &models, &names, &weights, 2) else {
+            ngram_model_free(first)
+            ngram_model_free(second)
+            throw .decoderFailed("sphinxbase could not interpolate \(languageModel) with \(mixture.languageModel)")
+        }
+        defer { ngram_model_free(set) }
+        guard ps_set_lm(decoder, "mixed", set) == 0, ps_set_search(decoder, "mixed") == 0 else {
+            throw .decoderFailed("pocketsphinx could not search the interpolated language model")
+        }
     }
 
     public func transcribe(_ samples: [Int16], sampleRate: Int) async throws(SpeechError) -> Transcript {

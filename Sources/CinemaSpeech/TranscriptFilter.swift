@@ -26,7 +26,8 @@ public struct TranscriptFilter: Sendable {
         return trimmed
     }
 
-    static func normalize(_ text: String) -> String {
+    /// Lower case, letters, digits and apostrophes only, single spaces: how words are compared.
+    package static func normalize(_ text: String) -> String {
         let kept = text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "'" ? $0 : " " }
         return String(kept).split(separator: " ").joined(separator: " ")
     }
