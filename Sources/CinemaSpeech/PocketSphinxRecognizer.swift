@@ -3,14 +3,11 @@ import Foundation
 
 /// The offline recognizer: Debian's pocketsphinx with its US English model.
 ///
-/// The model is loaded once, when the recognizer is made (about a second), and every utterance
-/// after that reuses it. Decoding is seconds of blocking C work: it runs on the recognizer's own
-/// serial queue, one utterance at a time, never on Swift's cooperative threads, where two long
-/// decodes would stall every other task of the process on a 2-core machine (they did).
-public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable {
-    // @unchecked: the C decoder is only ever touched on `queue`.
+/// The model is loaded once per decoder, when the recognizer is made (about a second each), and
+/// every utterance after that reuses them. An utterance is heard while it is spoken (see
+/// ``StreamingRecognizer``), so that when the visitor stops only the end of the search is left.
+public final class PocketSphinxRecognizer: StreamingRecognizer, Sendable {
     public let name = "pocketsphinx"
-    private let queue = DispatchQueue(label: "cinema.speech.pocketsphinx")
 
     public struct Model: Sendable, Equatable {
         /// The acoustic model directory.
@@ -66,28 +63,23 @@ public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable
     }
 
     public let model: Model
-    private let handles: Handles
-    private var decoder: OpaquePointer { handles.decoder }
-
-    /// Owns the C decoder and its configuration.
-    private final class Handles: @unchecked Sendable {
-        let decoder: OpaquePointer
-        let config: OpaquePointer
-
-        init(decoder: OpaquePointer, config: OpaquePointer) {
-            self.decoder = decoder
-            self.config = config
-        }
-
-        deinit {
-            ps_free(decoder)
-            cmd_ln_free_r(config)
-        }
-    }
+    private let pool: DecoderPool
 
     public static let sampleRate = 16_000
 
-    public init(model: Model = .debianEnglish) throws(SpeechError) {
+    /// Loads `decoders` copies of the model (each about 30 MiB with the generic language model,
+    /// less with a library one): as many utterances are decoded at once, others wait their turn.
+    public init(model: Model = .debianEnglish, decoders: Int = 1) throws(SpeechError) {
+        var loaded: [Decoder] = []
+        for _ in 0..<max(1, decoders) { loaded.append(try Self.load(model)) }
+        self.model = model
+        pool = DecoderPool(loaded)
+    }
+
+    public var decoderCount: Int { pool.count }
+
+    /// Loads one decoder: the model files are read, and a model that is missing is named.
+    static func load(_ model: Model) throws(SpeechError) -> Decoder {
         var files = [("acoustic model", model.acousticModel), ("language model", model.languageModel), ("dictionary", model.dictionary)]
         if let mixture = model.mixture {
             guard (0...1).contains(mixture.weight) else {
@@ -114,11 +106,11 @@ public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable
             cmd_ln_free_r(config)
             throw .modelMissing("pocketsphinx could not load the model in \(model.acousticModel)")
         }
-        self.model = model
-        self.handles = Handles(decoder: decoder, config: config)
+        let loaded = Decoder(decoder: decoder, config: config)
         if let mixture = model.mixture {
             try Self.mix(mixture, into: model.languageModel, decoder: decoder, config: config)
         }
+        return loaded
     }
 
     /// Replaces the decoder's search by one over both language models, interpolated.
@@ -152,25 +144,123 @@ public final class PocketSphinxRecognizer: SpeechRecognizer, @unchecked Sendable
         guard sampleRate == Self.sampleRate else {
             throw .unsupportedAudio("pocketsphinx's model hears 16 kHz; this audio is \(sampleRate) Hz")
         }
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Transcript, SpeechError>, Never>) in
-            queue.async { continuation.resume(returning: self.decode(samples, sampleRate: sampleRate)) }
-        }
-        return try result.get()
+        let utterance = try await begin()
+        await utterance.feed(samples)
+        return try await utterance.finish()
     }
 
-    private func decode(_ samples: [Int16], sampleRate: Int) -> Result<Transcript, SpeechError> {
+    public func begin() async throws(SpeechError) -> any UtteranceDecoding {
+        let decoder = await pool.acquire()
+        let started = await decoder.run { ps_start_utt($0) }
+        guard started >= 0 else {
+            await pool.release(decoder)
+            throw .decoderFailed("could not start an utterance")
+        }
+        return PocketSphinxUtterance(decoder: decoder, pool: pool)
+    }
+}
+
+/// One C decoder, with its configuration and the serial queue it is only ever touched on.
+///
+/// Decoding is seconds of blocking C work: it runs on this queue, never on Swift's cooperative
+/// threads, where long decodes would stall every other task of the process on a 2-core machine
+/// (they did, when the recognizer was an actor).
+final class Decoder: @unchecked Sendable {
+    // @unchecked: `decoder` and `config` are only used inside `run`, on `queue`.
+    private let decoder: OpaquePointer
+    private let config: OpaquePointer
+    private let queue = DispatchQueue(label: "cinema.speech.pocketsphinx")
+
+    init(decoder: OpaquePointer, config: OpaquePointer) {
+        self.decoder = decoder
+        self.config = config
+    }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: body(self.decoder)) }
+        }
+    }
+
+    deinit {
+        ps_free(decoder)
+        cmd_ln_free_r(config)
+    }
+}
+
+/// The recognizer's decoders: an utterance takes one for as long as it lasts, and one that
+/// finds them all busy waits, first come first served.
+actor DecoderPool {
+    private var free: [Decoder]
+    private var waiting: [CheckedContinuation<Decoder, Never>] = []
+    nonisolated let count: Int
+
+    init(_ decoders: [Decoder]) {
+        free = decoders
+        count = decoders.count
+    }
+
+    func acquire() async -> Decoder {
+        if let decoder = free.popLast() { return decoder }
+        return await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release(_ decoder: Decoder) {
+        if waiting.isEmpty {
+            free.append(decoder)
+        } else {
+            waiting.removeFirst().resume(returning: decoder)
+        }
+    }
+}
+
+/// One utterance on one decoder, heard while it is spoken.
+actor PocketSphinxUtterance: UtteranceDecoding {
+    private var decoder: Decoder?
+    private let pool: DecoderPool
+    private var busy = Duration.zero
+    private var samples = 0
+    private var failure: SpeechError?
+
+    init(decoder: Decoder, pool: DecoderPool) {
+        self.decoder = decoder
+        self.pool = pool
+    }
+
+    func feed(_ chunk: [Int16]) async {
+        guard let decoder, failure == nil, !chunk.isEmpty else { return }
         let clock = ContinuousClock()
         let started = clock.now
-        guard ps_start_utt(decoder) >= 0 else { return .failure(.decoderFailed("could not start an utterance")) }
-        let processed = samples.withUnsafeBufferPointer { buffer in
-            ps_process_raw(decoder, buffer.baseAddress, buffer.count, 0, 1)
+        let processed = await decoder.run { decoder in
+            chunk.withUnsafeBufferPointer { ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0) }
         }
-        let ended = ps_end_utt(decoder)
-        guard processed >= 0, ended >= 0 else { return .failure(.decoderFailed("the decoder rejected \(samples.count) samples")) }
-        var score: Int32 = 0
-        let text = ps_get_hyp(decoder, &score).map { String(cString: $0) } ?? ""
-        return .success(
-            Transcript(text: text, seconds: (clock.now - started) / .seconds(1), audioSeconds: Double(samples.count) / Double(sampleRate))
-        )
+        busy += clock.now - started
+        samples += chunk.count
+        if processed < 0 { failure = .decoderFailed("the decoder rejected \(chunk.count) samples") }
+    }
+
+    func finish() async throws(SpeechError) -> Transcript {
+        guard let decoder else { throw .decoderFailed("the utterance was already finished") }
+        self.decoder = nil
+        let clock = ContinuousClock()
+        let started = clock.now
+        let text = await decoder.run { decoder -> String? in
+            guard ps_end_utt(decoder) >= 0 else { return nil }
+            var score: Int32 = 0
+            return ps_get_hyp(decoder, &score).map { String(cString: $0) } ?? ""
+        }
+        busy += clock.now - started
+        await pool.release(decoder)
+        if let failure { throw failure }
+        guard let text else { throw .decoderFailed("could not end the utterance") }
+        let rate = Double(PocketSphinxRecognizer.sampleRate)
+        return Transcript(text: text, seconds: busy / .seconds(1), audioSeconds: Double(samples) / rate)
+    }
+
+    func cancel() async {
+        guard let decoder else { return }
+        self.decoder = nil
+        _ = await decoder.run { ps_end_utt($0) }
+        await pool.release(decoder)
     }
 }

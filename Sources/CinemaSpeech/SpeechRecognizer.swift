@@ -40,3 +40,22 @@ public enum SpeechError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+/// A recognizer that can hear an utterance while it is being spoken, so that little is left to
+/// do once the visitor stops: the wait after the stop hangover is the tail of the decoding,
+/// not all of it.
+public protocol StreamingRecognizer: SpeechRecognizer {
+    /// Starts an utterance (16 kHz mono), waiting for a free decoder if all are busy.
+    func begin() async throws(SpeechError) -> any UtteranceDecoding
+}
+
+/// One utterance being decoded. Used by one task at a time, in order: `feed`… then `finish`
+/// or `cancel`, exactly once; either gives the decoder back.
+public protocol UtteranceDecoding: Sendable {
+    /// More of the utterance. A failure is kept and thrown by `finish`.
+    func feed(_ samples: [Int16]) async
+    /// The utterance is over: what was said.
+    func finish() async throws(SpeechError) -> Transcript
+    /// The utterance came to nothing (too short, or interrupted).
+    func cancel() async
+}

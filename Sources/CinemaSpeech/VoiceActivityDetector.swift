@@ -80,6 +80,15 @@ public struct VoiceActivityDetector: Sendable {
     /// `heardSeconds - end` later (the stop hangover, or less when the stream stopped).
     public var heardSeconds: Double { time(windowsSeen) }
 
+    /// While an utterance is under way, the audio collected for it so far (from its preroll):
+    /// a recognizer can hear it as it grows. The utterance that ends is a prefix of it (the
+    /// trailing silence is left off).
+    public var collectedCount: Int { isSpeaking ? buffer.count : 0 }
+
+    public func collected(from index: Int) -> ArraySlice<Int16> {
+        isSpeaking && index < buffer.count ? buffer[max(0, index)...] : []
+    }
+
     /// Whether an utterance is under way.
     public var isSpeaking: Bool {
         if case .speaking = state { return true }

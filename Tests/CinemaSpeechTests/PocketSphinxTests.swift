@@ -58,6 +58,47 @@ struct PocketSphinxTests {
         #expect(try await recognizer.transcribe([], sampleRate: 16_000).text.isEmpty)
     }
 
+    @Test("Heard while spoken, 20 ms at a time, two utterances at once on two decoders: each gets its own words")
+    func streaming() async throws {
+        let recognizer = try PocketSphinxRecognizer(decoders: 2)
+        #expect(recognizer.decoderCount == 2)
+        try await TemporaryDirectory.with { directory in
+            let sentences = ["where are you going tonight", "i want to go home"]
+            let first = try await MediaFixtures.speech(sentences[0], in: directory)
+            let second = try await MediaFixtures.speech(sentences[1], in: directory)
+            async let streamedFirst = Self.streamed(first, into: recognizer)
+            async let streamedSecond = Self.streamed(second, into: recognizer)
+            let streamed = try await [streamedFirst, streamedSecond]
+            // Exact words vary a little from one utterance to the next (the decoder keeps
+            // adapting to the voice's level), so each is checked against both sentences: it must
+            // be nearer its own.
+            for (index, text) in streamed.enumerated() {
+                let own = Self.words(sentences[index]).intersection(Self.words(text)).count
+                let other = Self.words(sentences[1 - index]).intersection(Self.words(text)).count
+                #expect(own >= 2 && own > other, "heard '\(text)' for '\(sentences[index])'")
+            }
+            // A third utterance waits for a free decoder rather than sharing one.
+            let held = try await recognizer.begin()
+            let other = try await recognizer.begin()
+            let waiting = Task { (try await recognizer.transcribe(second, sampleRate: 16_000).text, ContinuousClock.now) }
+            try await Task.sleep(for: .milliseconds(300))
+            let freed = ContinuousClock.now
+            await held.cancel()
+            let (late, done) = try await waiting.value
+            #expect(done > freed, "it waited for the decoder")
+            #expect(Self.words(sentences[1]).intersection(Self.words(late)).count >= 2, "heard '\(late)'")
+            await other.cancel()
+        }
+    }
+
+    static func streamed(_ samples: [Int16], into recognizer: PocketSphinxRecognizer) async throws -> String {
+        let utterance = try await recognizer.begin()
+        for start in stride(from: 0, to: samples.count, by: 320) {
+            await utterance.feed(Array(samples[start..<min(samples.count, start + 320)]))
+        }
+        return try await utterance.finish().text
+    }
+
     @Test("A missing model is named, with the package that provides it")
     func missingModel() {
         var model = PocketSphinxRecognizer.Model.debianEnglish

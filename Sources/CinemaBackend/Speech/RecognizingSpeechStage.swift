@@ -34,14 +34,19 @@ public struct RecognizingSpeechStage: SpeechStage {
         var samples: [Int16] = []
         /// From the declared format to 16 kHz mono; nothing to do unless the device said otherwise.
         var converter = PCMConverter(from: .speech)
-        let utterances: AsyncStream<Heard>.Continuation
+        let pieces: AsyncStream<Piece>.Continuation
         let recognizer: Recognition
+        /// Whether the recognizer hears utterances as they grow (else each is sent whole).
+        let streams: Bool
+        /// How much of the utterance under way has gone to the recognizer.
+        var streamed = 0
 
         init(stage: RecognizingSpeechStage, settings: SpeechSettings) {
             detector = VoiceActivityDetector(configuration: settings.detector)
-            let (stream, continuation) = AsyncStream.makeStream(of: Heard.self)
-            utterances = continuation
-            recognizer = Recognition(stage: stage, utterances: stream)
+            let (stream, continuation) = AsyncStream.makeStream(of: Piece.self)
+            pieces = continuation
+            recognizer = Recognition(stage: stage, pieces: stream)
+            streams = stage.recognizer is any StreamingRecognizer
         }
 
         var recognition: (any SpeechRecognition)? { recognizer }
@@ -66,7 +71,12 @@ public struct RecognizingSpeechStage: SpeechStage {
                 if index < bytes.count { carry = bytes[index] }
             }
             if !converter.isIdentity { samples = converter.convert(samples) }
-            return signals(for: detector.feed(samples))
+            let signals = signals(for: detector.feed(samples))
+            if streams && detector.isSpeaking && detector.collectedCount > streamed {
+                pieces.yield(.audio(Array(detector.collected(from: streamed))))
+                streamed = detector.collectedCount
+            }
+            return signals
         }
 
         func interrupt() -> [SpeechSignal] {
@@ -76,12 +86,14 @@ public struct RecognizingSpeechStage: SpeechStage {
             detector = VoiceActivityDetector(configuration: detector.configuration)
             carry = nil
             converter = PCMConverter(from: converter.source)
-            return wasSpeaking ? [.stoppedSpeaking] : []
+            guard wasSpeaking else { return [] }
+            pieces.yield(.cancel)
+            return [.stoppedSpeaking]
         }
 
         func finish() -> [SpeechSignal] {
             let last = signals(for: detector.finish())
-            utterances.finish()
+            pieces.finish()
             return last
         }
 
@@ -89,12 +101,15 @@ public struct RecognizingSpeechStage: SpeechStage {
             events.map { event in
                 switch event {
                 case .started:
+                    streamed = 0
+                    pieces.yield(.begin)
                     return .startedSpeaking
                 case .dropped:
+                    pieces.yield(.cancel)
                     return .stoppedSpeaking
                 case .ended(let utterance):
                     let hangover = max(0, detector.heardSeconds - utterance.end)
-                    utterances.yield(Heard(utterance: utterance, hangoverSeconds: hangover, endedAt: .now))
+                    pieces.yield(.end(Heard(utterance: utterance, hangoverSeconds: hangover, endedAt: .now)))
                     return .stoppedSpeaking
                 }
             }
@@ -109,25 +124,80 @@ public struct RecognizingSpeechStage: SpeechStage {
         var endedAt: ContinuousClock.Instant
     }
 
-    /// One socket's recognizer queue: utterances are transcribed one after another, in order.
+    /// What the listener hands to recognition, in order: an utterance begins, grows, and ends
+    /// or comes to nothing.
+    enum Piece: Sendable {
+        case begin
+        /// More of it (streaming recognizers only).
+        case audio([Int16])
+        case end(Heard)
+        case cancel
+    }
+
+    /// One socket's recognition: utterances are transcribed one after another, in order. A
+    /// streaming recognizer hears each while it is spoken, so that after the stop hangover only
+    /// the tail of the decoding is left; any other gets each utterance whole once it ends.
     struct Recognition: SpeechRecognition {
         let stage: RecognizingSpeechStage
-        let utterances: AsyncStream<Heard>
+        let pieces: AsyncStream<Piece>
 
         func run(delivering deliver: @Sendable (SpeechSignal) async -> Void) async {
-            for await heard in utterances {
-                do {
-                    let transcript = try await stage.recognizer.transcribe(heard.utterance.samples, sampleRate: AudioFormat.speech.sampleRate)
-                    guard let text = stage.filter.accept(transcript.text) else { continue }
-                    let timing = UtteranceTiming(
-                        vadMilliseconds: heard.hangoverSeconds * 1000,
-                        sttMilliseconds: transcript.seconds * 1000,
-                        endedAt: heard.endedAt
-                    )
-                    await deliver(.utterance(text, timing))
-                } catch {
-                    await deliver(.failed("\(stage.recognizer.name): \(error)"))
+            var decoding: (any UtteranceDecoding)?
+            var failure: SpeechError?
+            var fed = 0
+            for await piece in pieces {
+                switch piece {
+                case .begin:
+                    await decoding?.cancel()
+                    (decoding, failure, fed) = (nil, nil, 0)
+                    guard let streaming = stage.recognizer as? any StreamingRecognizer else { continue }
+                    do {
+                        decoding = try await streaming.begin()
+                    } catch {
+                        failure = error
+                    }
+                case .audio(let samples):
+                    guard let decoding else { continue }
+                    await decoding.feed(samples)
+                    fed += samples.count
+                case .cancel:
+                    await decoding?.cancel()
+                    decoding = nil
+                case .end(let heard):
+                    let current = decoding
+                    decoding = nil
+                    if let signal = await transcribe(heard, decoding: current, fed: fed, failure: failure) { await deliver(signal) }
                 }
+            }
+            await decoding?.cancel()
+        }
+
+        /// The utterance's words as a signal, or nil when the filter drops them.
+        private func transcribe(_ heard: Heard, decoding: (any UtteranceDecoding)?, fed: Int, failure: SpeechError?) async -> SpeechSignal? {
+            let samples = heard.utterance.samples
+            do {
+                let transcript: Transcript
+                if let decoding {
+                    // The utterance may be longer than what was streamed (it ended within a frame).
+                    if samples.count > fed { await decoding.feed(Array(samples[fed...])) }
+                    transcript = try await decoding.finish()
+                } else if let failure {
+                    throw failure
+                } else {
+                    transcript = try await stage.recognizer.transcribe(samples, sampleRate: AudioFormat.speech.sampleRate)
+                }
+                guard let text = stage.filter.accept(transcript.text) else { return nil }
+                // From the detector calling the utterance over to its words: what the visitor
+                // waits for, including any wait for a free decoder.
+                let waited = ContinuousClock.now - heard.endedAt
+                let timing = UtteranceTiming(
+                    vadMilliseconds: heard.hangoverSeconds * 1000,
+                    sttMilliseconds: Double(waited.components.seconds) * 1000 + Double(waited.components.attoseconds) / 1e15,
+                    endedAt: heard.endedAt
+                )
+                return .utterance(text, timing)
+            } catch {
+                return .failed("\(stage.recognizer.name): \(error)")
             }
         }
     }

@@ -1,5 +1,6 @@
 import CinemaSpeech
 import Configuration
+import Foundation
 
 /// The recognizers `cinema serve --speech` and `cinema transcribe --engine` can use, read from
 /// configuration (`CINEMA_WHISPER_*` for the HTTP one).
@@ -9,7 +10,12 @@ enum SpeechEngines {
     static func recognizer(_ name: String, reader: ConfigReader) throws -> any SpeechRecognizer {
         switch name {
         case "pocketsphinx":
-            return try PocketSphinxRecognizer()
+            // One decoder per core by default: that many visitors are heard at once.
+            let decoders = reader.int(forKey: "speech.decoders", default: ProcessInfo.processInfo.activeProcessorCount)
+            guard (1...16).contains(decoders) else {
+                throw CommandError("CINEMA_SPEECH_DECODERS is \(decoders); give 1 to 16 (each holds a copy of the speech model).")
+            }
+            return try PocketSphinxRecognizer(decoders: decoders)
         case "whisper":
             var configuration = WhisperRecognizer.Configuration()
             configuration.baseURL = reader.string(forKey: "whisper.baseUrl", default: configuration.baseURL)
