@@ -67,8 +67,8 @@ public final class PocketSphinxRecognizer: StreamingRecognizer, Sendable {
 
     public static let sampleRate = 16_000
 
-    /// Loads `decoders` copies of the model (each about 30 MiB with the generic language model,
-    /// less with a library one): as many utterances are decoded at once, others wait their turn.
+    /// Loads `decoders` copies of the model (each about 90 MiB with the generic language model):
+    /// as many utterances are decoded at once, others wait their turn.
     public init(model: Model = .debianEnglish, decoders: Int = 1) throws(SpeechError) {
         var loaded: [Decoder] = []
         for _ in 0..<max(1, decoders) { loaded.append(try Self.load(model)) }

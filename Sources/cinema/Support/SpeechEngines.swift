@@ -10,8 +10,9 @@ enum SpeechEngines {
     static func recognizer(_ name: String, reader: ConfigReader) throws -> any SpeechRecognizer {
         switch name {
         case "pocketsphinx":
-            // One decoder per core by default: that many visitors are heard at once.
-            let decoders = reader.int(forKey: "speech.decoders", default: ProcessInfo.processInfo.activeProcessorCount)
+            // One decoder per core by default (that many visitors are heard at once), but no more
+            // than two: each holds its own 90 MiB copy of the model.
+            let decoders = reader.int(forKey: "speech.decoders", default: min(2, ProcessInfo.processInfo.activeProcessorCount))
             guard (1...16).contains(decoders) else {
                 throw CommandError("CINEMA_SPEECH_DECODERS is \(decoders); give 1 to 16 (each holds a copy of the speech model).")
             }
