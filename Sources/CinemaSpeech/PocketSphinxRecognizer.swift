@@ -92,10 +92,12 @@ public final class PocketSphinxRecognizer: StreamingRecognizer, Sendable {
                 throw .modelMissing("no \(what) at \(path). Install it with: sudo apt-get install pocketsphinx-en-us")
             }
         }
-        let arguments = [
-            "-hmm", model.acousticModel, "-lm", model.languageModel, "-dict", model.dictionary,
-            "-samprate", "\(Self.sampleRate)", "-logfn", "/dev/null",
+        var arguments = [
+            "-hmm", model.acousticModel, "-dict", model.dictionary, "-samprate", "\(Self.sampleRate)", "-logfn", "/dev/null",
         ]
+        // A mixture is read below, as its own search; reading the first model here too would
+        // load it twice.
+        if model.mixture == nil { arguments += ["-lm", model.languageModel] }
         // cmd_ln_init is variadic, which Swift cannot call; cmd_ln_parse_r takes an argv.
         var argv = arguments.map { strdup($0) }
         defer { for argument in argv { free(argument) } }
