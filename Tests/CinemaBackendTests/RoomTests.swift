@@ -205,7 +205,8 @@ struct RoomTests {
 
     @Test("A device that drops and returns within the grace period resumes; one that stays away ends the session")
     func graceAndResume() async throws {
-        let configuration = BackendHarness.configuration { $0.gracePeriod = 1.5 }
+        // Long enough for a reconnect on a loaded 2-core machine, short enough to wait out.
+        let configuration = BackendHarness.configuration { $0.gracePeriod = 4 }
         try await BackendHarness.withBackend(configuration: configuration) { backend in
             let session = try await backend.connect()
             let greeting = try await RoomTestClient.connect(to: session.deviceURL) { device in

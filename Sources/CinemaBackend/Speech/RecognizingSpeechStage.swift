@@ -40,6 +40,8 @@ public struct RecognizingSpeechStage: SpeechStage {
         let streams: Bool
         /// How much of the utterance under way has gone to the recognizer.
         var streamed = 0
+        /// Samples per piece streamed to the recognizer.
+        static let piece = AudioFormat.speech.sampleRate / 10
 
         init(stage: RecognizingSpeechStage, settings: SpeechSettings) {
             detector = VoiceActivityDetector(configuration: settings.detector)
@@ -72,7 +74,9 @@ public struct RecognizingSpeechStage: SpeechStage {
             }
             if !converter.isIdentity { samples = converter.convert(samples) }
             let signals = signals(for: detector.feed(samples))
-            if streams && detector.isSpeaking && detector.collectedCount > streamed {
+            // In pieces of 0.1 s: a device that sends faster than real time (a file, a backlog
+            // after a stall) must not cost the recognizer a hop per 20 ms.
+            if streams && detector.isSpeaking && detector.collectedCount - streamed >= Self.piece {
                 pieces.yield(.audio(Array(detector.collected(from: streamed))))
                 streamed = detector.collectedCount
             }
