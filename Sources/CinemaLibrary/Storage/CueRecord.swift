@@ -27,6 +27,7 @@ extension CueRecord: FetchableRecord, PersistableRecord {
         static let id = Column(CodingKeys.id)
         static let filmId = Column(CodingKeys.filmId)
         static let ordinal = Column(CodingKeys.ordinal)
+        static let text = Column(CodingKeys.text)
         static let kind = Column(CodingKeys.kind)
         static let replyId = Column(CodingKeys.replyId)
     }

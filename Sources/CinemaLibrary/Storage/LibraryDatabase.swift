@@ -97,6 +97,18 @@ public struct LibraryDatabase: Sendable {
         }
     }
 
+    /// Every spoken line in the library, in film order: what a language model of the library's
+    /// own dialogue is built from.
+    public func spokenLines() async throws(LibraryError) -> [String] {
+        try await read { db in
+            try String.fetchAll(
+                db,
+                CueRecord.select(CueRecord.Columns.text).filter(CueRecord.Columns.kind == CueKind.speech)
+                    .order(CueRecord.Columns.filmId, CueRecord.Columns.ordinal)
+            )
+        }
+    }
+
     public func films() async throws(LibraryError) -> [Film] {
         try await read { db in
             try FilmRecord.order(FilmRecord.Columns.title.collating(.localizedCaseInsensitiveCompare)).fetchAll(db).map(\.film)

@@ -63,6 +63,7 @@ struct Serve: AsyncParsableCommand {
         flags.set("speech.engine", speech)
         let context = try await global.context(flags: flags)
         let engine = context.reader.string(forKey: "speech.engine", default: "pocketsphinx")
+        let library = try await context.openSpokenLibrary()
         let speechSettings: SpeechSettingsCatalog
         do {
             speechSettings = try SpeechSettingsCatalog(reader: context.reader)
@@ -75,14 +76,13 @@ struct Serve: AsyncParsableCommand {
         } else {
             do {
                 speechStage = RecognizingSpeechStage(
-                    recognizer: try SpeechEngines.recognizer(engine, reader: context.reader),
+                    recognizer: try await SpeechEngines.recognizer(engine, context: context),
                     settings: speechSettings
                 )
             } catch {
                 throw ValidationError("\(error) Or start with --speech none for typed turns only.")
             }
         }
-        let library = try await context.openSpokenLibrary()
         let director = try await context.director(over: library)
         let configuration = BackendConfiguration(reader: context.reader)
         let backend = try await buildBackend(

@@ -44,7 +44,7 @@ struct Transcribe: AsyncParsableCommand {
     func run() async throws {
         let context = try await global.context(flags: ConfigOverrides())
         let (audio, declared) = try Self.read(file)
-        let recognizer = try SpeechEngines.recognizer(engine, reader: context.reader)
+        let recognizer = try await SpeechEngines.recognizer(engine, context: context)
         if declared != .speech && !json { print("(\(file) is \(declared); heard as 16000 Hz mono)") }
         let spans: [(start: Double, end: Double, samples: [Int16])]
         if whole {

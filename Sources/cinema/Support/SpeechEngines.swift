@@ -1,3 +1,5 @@
+import CinemaCore
+import CinemaLibrary
 import CinemaSpeech
 import Configuration
 import Foundation
@@ -7,7 +9,12 @@ import Foundation
 enum SpeechEngines {
     static let names = ["pocketsphinx", "whisper"]
 
-    static func recognizer(_ name: String, reader: ConfigReader) throws -> any SpeechRecognizer {
+    static let languageModels = ["generic", "library"]
+
+    /// `context` gives the configuration and, for a library language model, the library and
+    /// where to keep the model.
+    static func recognizer(_ name: String, context: CommandContext) async throws -> any SpeechRecognizer {
+        let reader = context.reader
         switch name {
         case "pocketsphinx":
             // One decoder per core by default (that many visitors are heard at once), but no more
@@ -16,7 +23,7 @@ enum SpeechEngines {
             guard (1...16).contains(decoders) else {
                 throw CommandError("CINEMA_SPEECH_DECODERS is \(decoders); give 1 to 16 (each holds a copy of the speech model).")
             }
-            return try PocketSphinxRecognizer(decoders: decoders)
+            return try PocketSphinxRecognizer(model: try await model(context), decoders: decoders)
         case "whisper":
             var configuration = WhisperRecognizer.Configuration()
             configuration.baseURL = reader.string(forKey: "whisper.baseUrl", default: configuration.baseURL)
@@ -32,6 +39,27 @@ enum SpeechEngines {
             return WhisperRecognizer(configuration: configuration)
         default:
             throw CommandError("The speech engine must be one of \(names.joined(separator: ", ")), not '\(name)'.")
+        }
+    }
+
+    /// pocketsphinx's language model: Debian's generic English, or one of the library's own
+    /// dialogue (`CINEMA_SPEECH_LANGUAGE_MODEL=library`), built on first use and kept in the
+    /// data directory.
+    static func model(_ context: CommandContext) async throws -> PocketSphinxRecognizer.Model {
+        let choice = context.reader.string(forKey: "speech.languageModel", default: "generic")
+        switch choice {
+        case "generic":
+            return .debianEnglish
+        case "library":
+            let library = try await context.openSpokenLibrary()
+            let lines = try await library.spokenLines()
+            do {
+                return try LibraryLanguageModel.prepare(lines: lines, in: context.home.path + "/speech")
+            } catch {
+                throw CommandError("\(error) Or set CINEMA_SPEECH_LANGUAGE_MODEL=generic.")
+            }
+        default:
+            throw CommandError("CINEMA_SPEECH_LANGUAGE_MODEL must be one of \(languageModels.joined(separator: ", ")), not '\(choice)'.")
         }
     }
 }
