@@ -136,6 +136,18 @@ let package = Package(
             pkgConfig: "pocketsphinx",
             providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
         ),
+        // The TV's picture: one long-lived mpv over its JSON IPC socket.
+        .target(
+            name: "CinemaPlayer",
+            dependencies: [
+                "CinemaCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hearing the visitor: voice activity, speech-to-text, transcripts worth a turn.
         .target(
             name: "CinemaSpeech",
@@ -177,6 +189,11 @@ let package = Package(
         .testTarget(
             name: "CinemaBackendTests",
             dependencies: ["CinemaBackend", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinemaPlayerTests",
+            dependencies: ["CinemaPlayer", "CinemaCore", "CinemaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

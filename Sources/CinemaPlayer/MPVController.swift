@@ -1,0 +1,229 @@
+public import CinemaCore
+import Foundation
+import NIOCore
+import NIOPosix
+import Subprocess
+import SystemPackage
+
+/// One long-lived mpv, driven over its JSON IPC socket: commands with request ids, and the
+/// events it sends (`start-file`, `file-loaded`, `playback-restart`, `end-file`, …).
+///
+/// Debian 12 ships mpv 0.35, whose `loadfile` takes named fields in a JSON object (`url`,
+/// `flags`, `options`); the positional form with an index argument is 0.38's.
+public actor MPVController {
+    public struct Options: Sendable {
+        public var executable = "/usr/bin/mpv"
+        /// No window and no sound: tests, and servers without a display.
+        public var headless = false
+        /// More mpv options (`--fullscreen`, `--drm-device=…`, `--audio-device=…`).
+        public var arguments: [String] = []
+        /// How long a play may take to start before it counts as failed.
+        public var startTimeout: Duration = .seconds(10)
+
+        public init() {}
+    }
+
+    /// A clip that began: where mpv says playback started.
+    public struct Started: Sendable, Equatable {
+        public var position: Double
+    }
+
+    public enum Event: Sendable, Equatable {
+        /// Playback of the loaded span began (mpv's `playback-restart`).
+        case started
+        /// The file ended: `eof`, `stop`, `quit`, `error`, `redirect` or `unknown`.
+        case ended(reason: String, error: String?)
+        /// Any other event, by name.
+        case other(String)
+    }
+
+    public let options: Options
+    public let socketPath: String
+    private var connection: IPCConnection?
+    private var nextRequest = 1
+    private var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
+    private var listeners: [UUID: AsyncStream<Event>.Continuation] = [:]
+
+    public init(options: Options = Options(), socketPath: String) {
+        self.options = options
+        self.socketPath = socketPath
+    }
+
+    /// The mpv command line: idle between clips, controlled only over the socket.
+    public nonisolated var commandLine: [String] {
+        var arguments = [
+            "--idle=yes", "--input-ipc-server=\(socketPath)", "--no-terminal", "--no-config", "--keep-open=no",
+            "--force-window=\(options.headless ? "no" : "yes")",
+        ]
+        if options.headless { arguments += ["--vo=null", "--ao=null"] }
+        return arguments + options.arguments
+    }
+
+    /// Connects to a running mpv's socket (it appears a moment after mpv starts).
+    public func connect(within limit: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + limit
+        var delay = Duration.milliseconds(10)
+        while true {
+            do {
+                let connection = try await IPCConnection.open(socketPath)
+                self.connection = connection
+                Task { await self.read(connection) }
+                return
+            } catch {
+                guard ContinuousClock.now + delay < deadline else {
+                    throw PlayerError.mpvUnreachable("no mpv answered on \(socketPath) within \(limit): \(error)")
+                }
+                // mpv creates the socket shortly after it starts; nothing signals that, so the
+                // connection is retried with a growing pause.
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .milliseconds(200))
+            }
+        }
+    }
+
+    /// Sends a command and returns its `data`; mpv's own error string otherwise.
+    @discardableResult
+    public func command(_ command: JSONValue) async throws -> JSONValue {
+        guard let connection else { throw PlayerError.mpvUnreachable("not connected to mpv") }
+        let id = nextRequest
+        nextRequest += 1
+        let line = JSONValue.object(["command": command, "request_id": .number(Double(id))])
+        return try await withCheckedThrowingContinuation { continuation in
+            pending[id] = continuation
+            Task {
+                do {
+                    try await connection.send(line)
+                } catch {
+                    self.fail(id, error)
+                }
+            }
+        }
+    }
+
+    /// Plays `[start, end)` of `url` (a path or a URL) in place of whatever plays, and returns
+    /// once mpv reports playback started.
+    public func play(_ url: String, start: Double, end: Double) async throws -> Started {
+        let (events, key) = subscribe()
+        defer { unsubscribe(key) }
+        let options: JSONValue = .object(["start": .string(Self.seconds(start)), "end": .string(Self.seconds(end))])
+        try await command(.object(["name": .string("loadfile"), "url": .string(url), "flags": .string("replace"), "options": options]))
+        let limit = self.options.startTimeout
+        return try await withThrowingTaskGroup(of: Started?.self) { group in
+            group.addTask {
+                for await event in events {
+                    switch event {
+                    case .started:
+                        return Started(position: start)
+                    case .ended(let reason, let error) where reason == "error":
+                        throw PlayerError.unplayable("mpv could not play \(url): \(error ?? "no reason given")")
+                    default:
+                        continue
+                    }
+                }
+                throw PlayerError.mpvUnreachable("mpv went away while starting \(url)")
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let started = try await group.next() ?? nil else {
+                throw PlayerError.unplayable("mpv did not start \(url) within \(limit)")
+            }
+            var result = started
+            if case .number(let position) = try? await command(.array([.string("get_property"), .string("time-pos")])) {
+                result.position = position
+            }
+            return result
+        }
+    }
+
+    /// Events from now on, until `unsubscribe`.
+    public func subscribe() -> (AsyncStream<Event>, UUID) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(64))
+        let key = UUID()
+        listeners[key] = continuation
+        return (stream, key)
+    }
+
+    public func unsubscribe(_ key: UUID) {
+        listeners.removeValue(forKey: key)?.finish()
+    }
+
+    private func read(_ connection: IPCConnection) async {
+        for await message in connection.messages {
+            if let id = message["request_id"]?.doubleValue, let continuation = pending.removeValue(forKey: Int(id)) {
+                if message["error"]?.stringValue == "success" {
+                    continuation.resume(returning: message["data"] ?? .null)
+                } else {
+                    continuation.resume(throwing: PlayerError.commandFailed(message["error"]?.stringValue ?? "unknown error"))
+                }
+            } else if let name = message["event"]?.stringValue {
+                let event: Event
+                switch name {
+                case "playback-restart": event = .started
+                case "end-file": event = .ended(reason: message["reason"]?.stringValue ?? "unknown", error: message["file_error"]?.stringValue)
+                default: event = .other(name)
+                }
+                for listener in listeners.values { listener.yield(event) }
+            }
+        }
+        // The socket closed: mpv is gone.
+        self.connection = nil
+        for (_, continuation) in pending { continuation.resume(throwing: PlayerError.mpvUnreachable("mpv closed its socket")) }
+        pending.removeAll()
+        for listener in listeners.values { listener.finish() }
+        listeners.removeAll()
+    }
+
+    private func fail(_ id: Int, _ error: any Error) {
+        pending.removeValue(forKey: id)?.resume(throwing: error)
+    }
+
+    private static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
+}
+
+public enum PlayerError: Error, CustomStringConvertible, Equatable {
+    case mpvUnreachable(String)
+    case commandFailed(String)
+    case unplayable(String)
+
+    public var description: String {
+        switch self {
+        case .mpvUnreachable(let detail): "The player's mpv cannot be reached: \(detail)"
+        case .commandFailed(let detail): "mpv refused the command: \(detail)"
+        case .unplayable(let detail): "The clip cannot be played: \(detail)"
+        }
+    }
+}
+
+extension MPVController {
+    /// Runs mpv for as long as `body` runs, connected, then asks it to quit. The process is
+    /// started with an argument list, never through a shell.
+    public static func withMPV<T: Sendable>(
+        options: Options = Options(),
+        socketPath: String,
+        _ body: @Sendable (MPVController) async throws -> T
+    ) async throws -> T {
+        let controller = MPVController(options: options, socketPath: socketPath)
+        try? FileManager.default.removeItem(atPath: socketPath)
+        let result = try await Subprocess.run(
+            .path(FilePath(options.executable)),
+            arguments: Arguments(controller.commandLine),
+            input: .none,
+            output: .discarded,
+            error: .discarded
+        ) { _ in
+            try await controller.connect()
+            do {
+                let value = try await body(controller)
+                _ = try? await controller.command(.array([.string("quit")]))
+                return value
+            } catch {
+                _ = try? await controller.command(.array([.string("quit")]))
+                throw error
+            }
+        }
+        return result.closureResult
+    }
+}
