@@ -43,6 +43,8 @@ public actor MPVController {
     private var nextRequest = 1
     private var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
     private var listeners: [UUID: AsyncStream<Event>.Continuation] = [:]
+    private var closedWaiters: [CheckedContinuation<Void, Never>] = []
+    private var closed = false
 
     public init(options: Options = Options(), socketPath: String) {
         self.options = options
@@ -174,6 +176,23 @@ public actor MPVController {
         pending.removeAll()
         for listener in listeners.values { listener.finish() }
         listeners.removeAll()
+        closed = true
+        for waiter in closedWaiters { waiter.resume() }
+        closedWaiters.removeAll()
+    }
+
+    /// Returns when mpv has closed its socket: it quit, crashed or was killed.
+    public func waitUntilClosed() async {
+        if closed { return }
+        await withCheckedContinuation { closedWaiters.append($0) }
+    }
+
+    /// mpv's process id, as it reports it.
+    public func processID() async throws -> Int32 {
+        guard case .number(let pid) = try await command(.array([.string("get_property"), .string("pid")])) else {
+            throw PlayerError.commandFailed("mpv did not report its pid")
+        }
+        return Int32(pid)
     }
 
     private func fail(_ id: Int, _ error: any Error) {

@@ -45,3 +45,42 @@ struct MPVControllerTests {
         }
     }
 }
+
+@Suite("The player keeps one mpv alive")
+struct PlayerServiceTests {
+    @Test("A second play replaces the first; killing mpv mid-clip ends the clip, restarts mpv, and the next play works")
+    func replaceAndRestart() async throws {
+        try await TemporaryDirectory.with { directory in
+            let film = directory.file("film.mp4")
+            try await MediaFixtures.makeVideo(at: film, seconds: 6)
+            let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"))
+            let running = Task { await player.run() }
+            let events = await player.subscribe()
+            var iterator = events.makeAsyncIterator()
+
+            _ = try await player.play(PlayerService.Clip(source: film, start: 1, end: 5, clipID: 1))
+            #expect(await iterator.next() == .started(clipID: 1, start: 1, end: 5))
+            _ = try await player.play(PlayerService.Clip(source: film, start: 2, end: 5, clipID: 2))
+            // The first clip ends as stopped, and only then does the second report its start.
+            var seen: [PlayerService.Event] = []
+            while seen.count < 2, let event = await iterator.next() { seen.append(event) }
+            #expect(seen.contains(.ended(clipID: 1, reason: "stop")))
+            #expect(seen.contains(.started(clipID: 2, start: 2, end: 5)))
+            #expect(await player.playing?.clipID == 2)
+
+            let pid = try #require(await player.processID())
+            kill(pid, SIGKILL)
+            var afterKill: [PlayerService.Event] = []
+            while afterKill.count < 2, let event = await iterator.next() { afterKill.append(event) }
+            #expect(afterKill.contains(.ended(clipID: 2, reason: "error")))
+            #expect(afterKill.contains(.mpvRestarted(count: 1)))
+            // A play right away waits for the new mpv rather than failing.
+            _ = try await player.play(PlayerService.Clip(source: film, start: 3, end: 4, clipID: 3))
+            #expect(await player.processID() != pid)
+            #expect(await player.restarts == 1)
+
+            await player.shutDown()
+            await running.value
+        }
+    }
+}

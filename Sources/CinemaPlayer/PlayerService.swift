@@ -1,0 +1,159 @@
+import CinemaCore
+import Foundation
+import Logging
+
+/// The TV's player: keeps one mpv running for as long as it runs (started again if it exits or
+/// is killed), plays clips on it one at a time, and tells its listeners what happens.
+public actor PlayerService {
+    public enum Event: Sendable, Equatable {
+        case started(clipID: Int64?, start: Double, end: Double)
+        case ended(clipID: Int64?, reason: String)
+        case error(String)
+        /// mpv exited and a new one took its place; `count` restarts so far.
+        case mpvRestarted(count: Int)
+    }
+
+    public struct Clip: Sendable, Equatable {
+        public var source: String
+        public var start: Double
+        public var end: Double
+        public var clipID: Int64?
+
+        public init(source: String, start: Double, end: Double, clipID: Int64? = nil) {
+            self.source = source
+            self.start = start
+            self.end = end
+            self.clipID = clipID
+        }
+    }
+
+    public let options: MPVController.Options
+    private let socketPath: String
+    private let logger: Logger
+    private var mpv: MPVController?
+    private var waitingForMPV: [CheckedContinuation<MPVController, any Error>] = []
+    private var listeners: [UUID: AsyncStream<Event>.Continuation] = [:]
+    private(set) public var playing: Clip?
+    private(set) public var restarts = 0
+    private var stopping = false
+
+    public init(options: MPVController.Options, socketPath: String, logger: Logger = Logger(label: "cinema.player")) {
+        self.options = options
+        self.socketPath = socketPath
+        self.logger = logger
+    }
+
+    /// Runs mpv until `shutDown`, starting it again whenever it goes away.
+    public func run() async {
+        while !stopping {
+            do {
+                try await MPVController.withMPV(options: options, socketPath: socketPath) { controller in
+                    await self.attach(controller)
+                    await controller.waitUntilClosed()
+                }
+            } catch {
+                logger.error("mpv failed", metadata: ["error": "\(error)"])
+            }
+            detach()
+            if stopping { break }
+            restarts += 1
+            broadcast(.mpvRestarted(count: restarts))
+            logger.warning("mpv went away; starting it again", metadata: ["restarts": "\(restarts)"])
+            // A little pause, longer after repeated failures, so a broken mpv is not hammered.
+            try? await Task.sleep(for: .milliseconds(min(2000, 100 * restarts)))
+        }
+        for waiter in waitingForMPV { waiter.resume(throwing: PlayerError.mpvUnreachable("the player is stopping")) }
+        waitingForMPV.removeAll()
+    }
+
+    public func shutDown() async {
+        stopping = true
+        _ = try? await mpv?.command(.array([.string("quit")]))
+    }
+
+    /// Plays `clip` in place of whatever plays; returns once mpv reports it started. While mpv
+    /// is being started again, waits for it (up to `limit`).
+    public func play(_ clip: Clip, waitingUpTo limit: Duration = .seconds(10)) async throws -> MPVController.Started {
+        let controller = try await controller(within: limit)
+        let (events, key) = await controller.subscribe()
+        let started = try await controller.play(clip.source, start: clip.start, end: clip.end)
+        playing = clip
+        broadcast(.started(clipID: clip.clipID, start: clip.start, end: clip.end))
+        Task { await self.follow(events, key: key, controller: controller, clip: clip) }
+        return started
+    }
+
+    /// Back to idle: the clip stops.
+    public func stop() async throws {
+        guard let mpv else { return }
+        try await mpv.command(.array([.string("stop")]))
+    }
+
+    public func subscribe() -> AsyncStream<Event> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(64))
+        let key = UUID()
+        listeners[key] = continuation
+        continuation.onTermination = { _ in Task { await self.unsubscribe(key) } }
+        return stream
+    }
+
+    public func processID() async -> Int32? {
+        try? await mpv?.processID()
+    }
+
+    private func unsubscribe(_ key: UUID) { listeners.removeValue(forKey: key) }
+
+    /// Waits for the clip's own end (or the next clip replacing it) and reports it.
+    private func follow(_ events: AsyncStream<MPVController.Event>, key: UUID, controller: MPVController, clip: Clip) async {
+        // The end of the clip this one replaced arrives before this one starts; only an end
+        // after this clip's own start is its end.
+        var started = false
+        for await event in events {
+            if event == .started { started = true }
+            guard started, case .ended(let reason, let error) = event else { continue }
+            if playing == clip { playing = nil }
+            broadcast(reason == "error" ? .error(error ?? "mpv could not play \(clip.source)") : .ended(clipID: clip.clipID, reason: reason))
+            break
+        }
+        await controller.unsubscribe(key)
+    }
+
+    private func controller(within limit: Duration) async throws -> MPVController {
+        if let mpv { return mpv }
+        guard !stopping else { throw PlayerError.mpvUnreachable("the player is stopping") }
+        return try await withThrowingTaskGroup(of: MPVController?.self) { group in
+            group.addTask { try await withCheckedThrowingContinuation { continuation in Task { await self.wait(continuation) } } }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let controller = try await group.next() ?? nil else {
+                throw PlayerError.mpvUnreachable("mpv was not back within \(limit)")
+            }
+            return controller
+        }
+    }
+
+    private func wait(_ continuation: CheckedContinuation<MPVController, any Error>) {
+        if let mpv { continuation.resume(returning: mpv) } else { waitingForMPV.append(continuation) }
+    }
+
+    private func attach(_ controller: MPVController) {
+        mpv = controller
+        for waiter in waitingForMPV { waiter.resume(returning: controller) }
+        waitingForMPV.removeAll()
+    }
+
+    private func detach() {
+        mpv = nil
+        if let clip = playing {
+            playing = nil
+            broadcast(.ended(clipID: clip.clipID, reason: "error"))
+        }
+    }
+
+    private func broadcast(_ event: Event) {
+        for listener in listeners.values { listener.yield(event) }
+    }
+}
