@@ -77,6 +77,7 @@ let package = Package(
         .target(
             name: "CinemaBackend",
             dependencies: [
+                "CinemaHTTP",
                 "CinemaSpeech",
                 "CinemaCore",
                 "CinemaLibrary",
@@ -136,11 +137,26 @@ let package = Package(
             pkgConfig: "pocketsphinx",
             providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
         ),
+        // What the HTTP services share: JSON errors with a sentence for people, JSON bodies.
+        .target(
+            name: "CinemaHTTP",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The TV's picture: one long-lived mpv over its JSON IPC socket.
         .target(
             name: "CinemaPlayer",
             dependencies: [
                 "CinemaCore",
+                "CinemaHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -194,7 +210,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CinemaPlayerTests",
-            dependencies: ["CinemaPlayer", "CinemaCore", "CinemaTestSupport"],
+            dependencies: [
+                "CinemaPlayer", "CinemaCore", "CinemaTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 public import CinemaCore
 public import CinemaDirector
+import CinemaHTTP
 public import CinemaLibrary
 import Foundation
 import Hummingbird
@@ -118,7 +119,7 @@ func buildRouter(
     configuration: BackendConfiguration
 ) -> Router<BackendRequestContext> {
     let router = Router(context: BackendRequestContext.self)
-    router.add(middleware: APIErrorMiddleware())
+    router.add(middleware: APIErrorMiddleware(service: "backend"))
     router.addRoutes(SessionController(engine: engine, library: library, gate: gate, configuration: configuration).endpoints)
     router.addRoutes(
         StatusController(

@@ -1,6 +1,8 @@
 import CinemaCore
 import CinemaTestSupport
 import Foundation
+import Logging
+import ServiceLifecycle
 import Testing
 
 @testable import CinemaPlayer
@@ -79,6 +81,67 @@ struct PlayerServiceTests {
             #expect(await player.processID() != pid)
             #expect(await player.restarts == 1)
 
+            await player.shutDown()
+            await running.value
+        }
+    }
+}
+
+@Suite("cinema player's HTTP API")
+struct PlayerHTTPTests {
+    @Test(
+        "POST /play answers once playing; bad spans, missing files, bad URLs and bad JSON get clear errors; /status, /events, /health tell the truth"
+    )
+    func api() async throws {
+        try await TemporaryDirectory.with { directory in
+            let film = directory.file("film.mp4")
+            try await MediaFixtures.makeVideo(at: film, seconds: 6)
+            let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"))
+            let running = Task { await player.run() }
+            let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+            var logger = Logger(label: "test-player")
+            logger.logLevel = .critical
+            let app = buildPlayer(player, host: "127.0.0.1", port: 0, logger: logger) { port in portContinuation.yield(port) }
+            let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            let server = Task { try await services.run() }
+            var portIterator = ports.makeAsyncIterator()
+            let port = try #require(await portIterator.next())
+            let http = HTTPTestClient(base: "http://127.0.0.1:\(port)")
+
+            let events = await player.subscribe()
+            let played = try await http.post("/play", #"{"video_path": "\#(film)", "start": 1, "end": 2, "clip_id": 7}"#)
+            #expect(played.status == 200, "\(played.text)")
+            #expect(played.json["status"]?.stringValue == "playing")
+            #expect(played.json["clip_id"]?.int64Value == 7)
+            let status = try await http.get("/status").json
+            #expect(status["playing"]?.boolValue == true)
+            #expect(status["clip_id"]?.int64Value == 7)
+            #expect((status["mpv_pid"]?.int64Value ?? 0) > 0)
+            var iterator = events.makeAsyncIterator()
+            #expect(await iterator.next() == .started(clipID: 7, start: 1, end: 2))
+            #expect(await iterator.next() == .ended(clipID: 7, reason: "eof"))
+            #expect(try await http.get("/status").json["playing"]?.boolValue == false)
+
+            let cases: [(String, Int, String)] = [
+                (#"{"video_path": "\#(film)", "start": 3, "end": 3}"#, 400, "invalid-span"),
+                (#"{"video_path": "\#(directory.file("absent.mp4"))", "start": 0, "end": 1}"#, 404, "missing-file"),
+                (#"{"video_path": "films/relative.mp4", "start": 0, "end": 1}"#, 400, "invalid-path"),
+                (#"{"url": "file:///etc/passwd", "start": 0, "end": 1}"#, 400, "invalid-url"),
+                (#"{"start": 0, "end": 1}"#, 400, "missing-field"),
+                (#"{"video_path": "#, 400, "malformed-json"),
+            ]
+            for (body, expected, code) in cases {
+                let reply = try await http.post("/play", body)
+                #expect(reply.status == expected, "\(body): \(reply.text)")
+                #expect(reply.json["code"]?.stringValue == code, "\(body): \(reply.text)")
+                #expect(reply.json["error"]?.stringValue?.isEmpty == false)
+            }
+            #expect(try await http.get("/health").json["mpv_running"]?.boolValue == true)
+            let stopped = try await http.post("/stop", "")
+            #expect(stopped.status == 200)
+
+            await services.triggerGracefulShutdown()
+            _ = try? await server.value
             await player.shutDown()
             await running.value
         }

@@ -1,3 +1,4 @@
+import CinemaHTTP
 import Crypto
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import CinemaCore
+import CinemaHTTP
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket

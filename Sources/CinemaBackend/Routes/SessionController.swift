@@ -1,4 +1,5 @@
 import CinemaCore
+import CinemaHTTP
 import CinemaLibrary
 import Foundation
 import HTTPTypes

@@ -1,5 +1,6 @@
 import CinemaCore
 import CinemaDirector
+import CinemaHTTP
 import CinemaLibrary
 import HTTPTypes
 import Logging

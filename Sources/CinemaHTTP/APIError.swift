@@ -4,7 +4,7 @@ public import Hummingbird
 import Logging
 import NIOCore
 
-/// Every error the backend's HTTP API returns: `{"error": "<for a person>", "code": "<for a
+/// Every error the HTTP APIs (backend, player, station) return: `{"error": "<for a person>", "code": "<for a
 /// program>"}` with a fitting status.
 public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var status: HTTPResponse.Status
@@ -39,32 +39,35 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         )
     }
 
-    static func badRequest(_ message: String, code: String = "bad-request") -> APIError {
+    public static func badRequest(_ message: String, code: String = "bad-request") -> APIError {
         APIError(.badRequest, code: code, message)
     }
 
-    static func missingField(_ field: String) -> APIError {
+    public static func missingField(_ field: String) -> APIError {
         APIError(.badRequest, code: "missing-field", "The request has no '\(field)'; it is required.", details: ["field": field])
     }
 
-    static func invalid(_ field: String, _ message: String) -> APIError {
+    public static func invalid(_ field: String, _ message: String) -> APIError {
         APIError(.unprocessableContent, code: "invalid-value", "'\(field)' \(message)", details: ["field": field])
     }
 
-    static func notFound(_ message: String, code: String = "not-found") -> APIError {
+    public static func notFound(_ message: String, code: String = "not-found") -> APIError {
         APIError(.notFound, code: code, message)
-    }
-
-    static func unknownSession(_ id: String) -> APIError {
-        APIError(.notFound, code: "unknown-session", "There is no session '\(id)'. List sessions with GET /api/sessions.")
     }
 }
 
 /// Turns every error a route throws into an `APIError`, so that a client never has to parse two
 /// error shapes: Hummingbird's own (unknown route, body too large), decoding errors, and
 /// anything unexpected (logged, and reported without internals).
-struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Who answers, for the messages: "backend", "player".
+    public let service: String
+
+    public init(service: String) {
+        self.service = service
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
@@ -74,13 +77,13 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw Self.translate(error.status, message: nil, request: request)
         } catch is CancellationError {
-            throw APIError(.serviceUnavailable, code: "shutting-down", "The backend is shutting down. Try again when it is back.")
+            throw APIError(.serviceUnavailable, code: "shutting-down", "The \(service) is shutting down. Try again when it is back.")
         } catch {
             context.logger.error("Request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
             throw APIError(
                 .internalServerError,
                 code: "internal",
-                "The backend failed to handle \(request.method) \(request.uri.path): \(error). See its log."
+                "The \(service) failed to handle \(request.method) \(request.uri.path): \(error). See its log."
             )
         }
     }

@@ -1,12 +1,12 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import NIOCore
 import NIOFoundationCompat
 
 extension Request {
     /// The body as `Value`, read up to `limit` bytes. An empty body reads as `{}` when
     /// `allowEmpty`, for endpoints whose fields are all optional.
-    mutating func decodeJSON<Value: Decodable>(as type: Value.Type, limit: Int, allowEmpty: Bool = false) async throws -> Value {
+    public mutating func decodeJSON<Value: Decodable>(as type: Value.Type, limit: Int, allowEmpty: Bool = false) async throws -> Value {
         let buffer: ByteBuffer
         do {
             buffer = try await collectBody(upTo: limit)
@@ -26,7 +26,7 @@ extension Request {
     }
 
     /// A decoding failure as the field it is about and what was wrong.
-    static func describe(_ error: DecodingError) -> APIError {
+    public static func describe(_ error: DecodingError) -> APIError {
         func path(_ context: DecodingError.Context, _ last: (any CodingKey)? = nil) -> String {
             let keys = context.codingPath + (last.map { [$0] } ?? [])
             return keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
@@ -56,7 +56,7 @@ extension Request {
     }
 
     /// The bearer token of an `Authorization` header, if any.
-    var bearerToken: String? {
+    public var bearerToken: String? {
         guard let header = headers[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }

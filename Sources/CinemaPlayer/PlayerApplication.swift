@@ -1,0 +1,22 @@
+import CinemaHTTP
+public import Hummingbird
+public import Logging
+
+/// `cinema player`'s HTTP service over a running ``PlayerService``.
+public func buildPlayer(
+    _ player: PlayerService,
+    host: String,
+    port: Int,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router()
+    router.add(middleware: APIErrorMiddleware(service: "player"))
+    PlayerController(player: player).addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cinema-player"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+        logger: logger
+    )
+}

@@ -1,0 +1,148 @@
+import CinemaCore
+import CinemaHTTP
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The player's HTTP API (PROTOCOL.md, "Player"): play a span, stop, status, events, health.
+struct PlayerController: Sendable {
+    let player: PlayerService
+    let maxBodyBytes = 64 << 10
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("play", use: play)
+        router.post("stop", use: stop)
+        router.get("status", use: status)
+        router.get("events", use: events)
+        router.get("health", use: health)
+    }
+
+    struct PlayRequest: Decodable {
+        var videoPath: String?
+        var url: String?
+        var start: Double
+        var end: Double
+        var clipID: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case videoPath = "video_path"
+            case url, start, end
+            case clipID = "clip_id"
+        }
+    }
+
+    struct Playing: Encodable {
+        var status = "playing"
+        var clipID: Int64?
+        var start: Double
+        var end: Double
+        var position: Double
+
+        enum CodingKeys: String, CodingKey {
+            case status
+            case clipID = "clip_id"
+            case start, end, position
+        }
+    }
+
+    @Sendable func play(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeJSON(as: PlayRequest.self, limit: maxBodyBytes)
+        let source = try Self.source(of: body)
+        guard body.start >= 0, body.end.isFinite else {
+            throw APIError.badRequest("'start' must be 0 or more and 'end' a number.", code: "invalid-span")
+        }
+        guard body.end > body.start else {
+            throw APIError.badRequest("'end' (\(body.end)) must be after 'start' (\(body.start)).", code: "invalid-span")
+        }
+        do {
+            let started = try await player.play(PlayerService.Clip(source: source, start: body.start, end: body.end, clipID: body.clipID))
+            return try JSONResponse.make(Playing(clipID: body.clipID, start: body.start, end: body.end, position: started.position))
+        } catch let error as PlayerError {
+            switch error {
+            case .unplayable(let detail): throw APIError(.unprocessableContent, code: "unplayable", detail)
+            case .mpvUnreachable, .commandFailed: throw APIError(.serviceUnavailable, code: "mpv-unavailable", error.description)
+            }
+        }
+    }
+
+    /// A local file that exists (an absolute path, no tricks), or an http(s) URL.
+    static func source(of body: PlayRequest) throws -> String {
+        switch (body.videoPath, body.url) {
+        case (let path?, nil):
+            guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                throw APIError.badRequest("'video_path' must be an absolute path without '..': \(path)", code: "invalid-path")
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw APIError.notFound("There is no video file at \(path).", code: "missing-file")
+            }
+            return path
+        case (nil, let url?):
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                throw APIError.badRequest("'url' must be an http:// or https:// URL: \(url)", code: "invalid-url")
+            }
+            return url
+        case (nil, nil):
+            throw APIError.missingField("video_path")
+        case (.some, .some):
+            throw APIError.badRequest("Send 'video_path' or 'url', not both.", code: "ambiguous-source")
+        }
+    }
+
+    @Sendable func stop(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try await player.stop()
+        return try JSONResponse.make(JSONValue.object(["status": .string("idle")]))
+    }
+
+    @Sendable func status(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let playing = await player.playing
+        var fields: [String: JSONValue] = [
+            "playing": .bool(playing != nil),
+            "idle_screen": .string("black"),
+            "restarts": .number(Double(await player.restarts)),
+        ]
+        if let pid = await player.processID() { fields["mpv_pid"] = .number(Double(pid)) }
+        if let playing {
+            if let id = playing.clipID { fields["clip_id"] = .number(Double(id)) }
+            fields["start"] = .number(playing.start)
+            fields["end"] = .number(playing.end)
+        }
+        return try JSONResponse.make(JSONValue.object(fields))
+    }
+
+    @Sendable func health(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let running = await player.processID() != nil
+        return try JSONResponse.make(
+            JSONValue.object(["status": .string(running ? "ok" : "degraded"), "mpv_running": .bool(running)]),
+            status: running ? .ok : .serviceUnavailable
+        )
+    }
+
+    @Sendable func events(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let events = await player.subscribe()
+        let body = ResponseBody { writer in
+            for await event in events {
+                try await writer.write(ByteBuffer(string: Self.serverSentEvent(event)))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    static func serverSentEvent(_ event: PlayerService.Event) -> String {
+        let (name, fields): (String, [String: JSONValue]) =
+            switch event {
+            case .started(let clipID, let start, let end):
+                ("started", ["clip_id": clipID.map { .number(Double($0)) } ?? .null, "start": .number(start), "end": .number(end)])
+            case .ended(let clipID, let reason):
+                // mpv says "stop"; the protocol says "stopped".
+                ("ended", ["clip_id": clipID.map { .number(Double($0)) } ?? .null, "reason": .string(reason == "stop" ? "stopped" : reason)])
+            case .error(let message): ("error", ["message": .string(message)])
+            case .mpvRestarted(let count): ("mpv-restarted", ["restarts": .number(Double(count))])
+            }
+        let data = (try? JSONResponse.encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return "event: \(name)\ndata: \(data)\n\n"
+    }
+}
