@@ -329,8 +329,22 @@ public actor RetrievalDirector: Director {
         }
         let tail = current.trimmingCharacters(in: .whitespaces)
         if !SearchQuery(tail).words.isEmpty { sentences.append(tail) }
-        guard sentences.count > 1, let last = sentences.last else { return [text] }
+        guard sentences.count > 1, let last = sentences.last else { return [text] + windows(of: text) }
         return [text, last]
+    }
+
+    /// A long run of words without punctuation (what speech-to-text gives) searched as a whole
+    /// favours short lines that share its commonest words; a line the visitor quoted is found
+    /// by a few words in a row. So such a run is also searched five words at a time.
+    static func windows(of text: String) -> [String] {
+        let words = text.split(whereSeparator: \.isWhitespace)
+        let width = 5
+        guard words.count >= 8 else { return [] }
+        let maximum = 8
+        let stride = max(3, (words.count - width + maximum - 1) / maximum)
+        return Swift.stride(from: 0, through: words.count - width, by: stride).prefix(maximum).map {
+            words[$0..<($0 + width)].joined(separator: " ")
+        }
     }
 
     static func contains(_ words: [String], _ run: [String]) -> Bool {
