@@ -106,6 +106,7 @@ let package = Package(
                 "CinemaLibrary",
                 "CinemaDirector",
                 "CinemaBackend",
+                "CinemaPlayer",
                 "CinemaSpeech",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,6 +156,7 @@ let package = Package(
             dependencies: [
                 "CinemaCore",
                 "CinemaHTTP",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import CinemaCore
 import Foundation
 import Logging
+public import ServiceLifecycle
 
 /// The TV's player: keeps one mpv running for as long as it runs (started again if it exits or
 /// is killed), plays clips on it one at a time, and tells its listeners what happens.
@@ -155,5 +156,23 @@ public actor PlayerService {
 
     private func broadcast(_ event: Event) {
         for listener in listeners.values { listener.yield(event) }
+    }
+}
+
+/// Runs a ``PlayerService`` under swift-service-lifecycle: mpv starts with the service and quits
+/// on graceful shutdown.
+public struct PlayerRunner: Service {
+    public let player: PlayerService
+
+    public init(player: PlayerService) {
+        self.player = player
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await player.run()
+        } onGracefulShutdown: {
+            Task { await player.shutDown() }
+        }
     }
 }

@@ -1,0 +1,29 @@
+import CinemaCore
+import CinemaTestSupport
+import Foundation
+import Testing
+
+@Suite("cinema player")
+struct PlayerCommandTests {
+    @Test("Starts headless without a display, plays a span over HTTP, and on SIGTERM exits 0 taking its mpv with it")
+    func runsAndStops() async throws {
+        try await TemporaryDirectory.with { directory in
+            let film = directory.file("film.mp4")
+            try await MediaFixtures.makeVideo(at: film, seconds: 4)
+            let (mpvPID, status) = try await ServerProcess.run(["player", "--port", "0"], environment: ["CINEMA_HOME": directory.file("home")]) {
+                server in
+                let http = HTTPTestClient(base: server.base)
+                // A play this early waits for mpv to come up rather than failing.
+                let played = try await http.post("/play", #"{"video_path": "\#(film)", "start": 0.5, "end": 1.5}"#)
+                #expect(played.status == 200, "\(played.text)")
+                #expect(try await http.get("/health").json["mpv_running"]?.boolValue == true)
+                let pid = try await http.get("/status").json["mpv_pid"]?.int64Value
+                try server.send(SIGTERM)
+                return pid
+            }
+            #expect(status == 0)
+            let pid = try #require(mpvPID)
+            #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "mpv \(pid) was left running")
+        }
+    }
+}
