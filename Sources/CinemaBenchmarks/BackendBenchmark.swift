@@ -49,17 +49,11 @@ struct BackendBenchmark: AsyncParsableCommand {
     var seed: UInt64 = 42
 
     func run() async throws {
-        let scratch = FileManager.default.temporaryDirectory.path + "/cinema-bench-backend-\(getpid())"
-        try? FileManager.default.removeItem(atPath: scratch)
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let home = scratch + "/home"
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let library = try LibraryDatabase.open(path: home + "/library.sqlite")
-        let report = try await Indexer(database: library, probe: MediaProbe(), logger: Logger(label: "bench"))
-            .index([AbsolutePath.resolve(films)], subtitlesOnly: true)
-        let lines = try await sampleLines(from: library)
-        print("# cinema-bench backend — \(report.cuesWritten) cues, \(rooms) rooms, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
+        let scratch = try await ScratchHome.indexing(films, for: "backend")
+        defer { scratch.remove() }
+        let home = scratch.home
+        let lines = try await sampleLines(from: scratch.library)
+        print("# cinema-bench backend — \(scratch.cues) cues, \(rooms) rooms, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
 
         let environment = [
             "CINEMA_HOME": home,

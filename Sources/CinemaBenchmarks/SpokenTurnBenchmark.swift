@@ -39,27 +39,19 @@ struct SpokenTurnBenchmark: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let scratch = FileManager.default.temporaryDirectory.path + "/cinema-bench-spoken-\(getpid())"
-        try? FileManager.default.removeItem(atPath: scratch)
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let home = scratch + "/home"
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let library = try LibraryDatabase.open(path: home + "/library.sqlite")
-        let report = try await Indexer(database: library, probe: MediaProbe(), logger: Logger(label: "bench"))
-            .index([AbsolutePath.resolve(films)], subtitlesOnly: true)
-
+        let home = try await ScratchHome.indexing(films, for: "spoken")
+        defer { home.remove() }
         var spoken: [(text: String, samples: [Int16], speechEnd: Int)] = []
-        let directory = try TemporaryDirectory(path: scratch + "/speech")
+        let directory = try TemporaryDirectory(path: home.scratch + "/speech")
         for question in Self.questions {
             let samples = try await MediaFixtures.speech(question, in: directory)
             // The visitor's last sound: espeak-ng pads its output with a little silence.
             let end = (samples.lastIndex { abs(Int($0)) > 300 } ?? samples.count - 1) + 1
             spoken.append((question, samples, end))
         }
-        print("# cinema-bench spoken — \(report.cuesWritten) cues, \(turns) turns, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
+        print("# cinema-bench spoken — \(home.cues) cues, \(turns) turns, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
 
-        var environment = ["CINEMA_HOME": home, "CINEMA_BACKEND_IDLE_TIMEOUT": "3600"]
+        var environment = ["CINEMA_HOME": home.home, "CINEMA_BACKEND_IDLE_TIMEOUT": "3600"]
         for pair in env {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--env takes KEY=VALUE, not '\(pair)'.") }

@@ -48,15 +48,33 @@ struct MPVControllerTests {
     }
 }
 
-@Suite("The player keeps one mpv alive")
-struct PlayerServiceTests {
-    @Test("A second play replaces the first; killing mpv mid-clip ends the clip, restarts mpv, and the next play works")
-    func replaceAndRestart() async throws {
+/// A headless player over a six-second test film, running for the length of `body`.
+enum PlayerHarness {
+    static func withPlayer(_ body: @Sendable (TemporaryDirectory, String, PlayerService) async throws -> Void) async throws {
         try await TemporaryDirectory.with { directory in
             let film = directory.file("film.mp4")
             try await MediaFixtures.makeVideo(at: film, seconds: 6)
             let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"))
             let running = Task { await player.run() }
+            defer { running.cancel() }
+            do {
+                try await body(directory, film, player)
+            } catch {
+                await player.shutDown()
+                await running.value
+                throw error
+            }
+            await player.shutDown()
+            await running.value
+        }
+    }
+}
+
+@Suite("The player keeps one mpv alive")
+struct PlayerServiceTests {
+    @Test("A second play replaces the first; killing mpv mid-clip ends the clip, restarts mpv, and the next play works")
+    func replaceAndRestart() async throws {
+        try await PlayerHarness.withPlayer { directory, film, player in
             let events = await player.subscribe()
             var iterator = events.makeAsyncIterator()
 
@@ -81,8 +99,6 @@ struct PlayerServiceTests {
             #expect(await player.processID() != pid)
             #expect(await player.restarts == 1)
 
-            await player.shutDown()
-            await running.value
         }
     }
 }
@@ -93,11 +109,7 @@ struct PlayerHTTPTests {
         "POST /play answers once playing; bad spans, missing files, bad URLs and bad JSON get clear errors; /status, /events, /health tell the truth"
     )
     func api() async throws {
-        try await TemporaryDirectory.with { directory in
-            let film = directory.file("film.mp4")
-            try await MediaFixtures.makeVideo(at: film, seconds: 6)
-            let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"))
-            let running = Task { await player.run() }
+        try await PlayerHarness.withPlayer { directory, film, player in
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
             var logger = Logger(label: "test-player")
             logger.logLevel = .critical
@@ -142,8 +154,6 @@ struct PlayerHTTPTests {
 
             await services.triggerGracefulShutdown()
             _ = try? await server.value
-            await player.shutDown()
-            await running.value
         }
     }
 }

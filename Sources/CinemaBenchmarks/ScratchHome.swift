@@ -1,0 +1,32 @@
+import CinemaCore
+import CinemaLibrary
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A data directory of its own for one benchmark run, with the films' subtitles indexed into its
+/// library; removed by `remove()`.
+struct ScratchHome {
+    let scratch: String
+    let home: String
+    let library: LibraryDatabase
+    let cues: Int
+
+    static func indexing(_ films: String, for benchmark: String) async throws -> ScratchHome {
+        let scratch = FileManager.default.temporaryDirectory.path + "/cinema-bench-\(benchmark)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: scratch)
+        let home = scratch + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let library = try LibraryDatabase.open(path: home + "/library.sqlite")
+        let report = try await Indexer(database: library, probe: MediaProbe(), logger: Logger(label: "bench"))
+            .index([AbsolutePath.resolve(films)], subtitlesOnly: true)
+        return ScratchHome(scratch: scratch, home: home, library: library, cues: report.cuesWritten)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: scratch)
+    }
+}
