@@ -104,19 +104,27 @@ public actor MPVController {
 
     /// Plays `[start, end)` of `url` (a path or a URL) in place of whatever plays, and returns
     /// once mpv reports playback started.
-    public func play(_ url: String, start: Double, end: Double) async throws -> Started {
+    /// `end` nil plays to the end; `extra` are more per-file options (`loop-file`).
+    public func play(_ url: String, start: Double, end: Double?, extra: [String: String] = [:]) async throws -> Started {
         let (events, key) = subscribe()
         defer { unsubscribe(key) }
-        let options: JSONValue = .object(["start": .string(Self.seconds(start)), "end": .string(Self.seconds(end))])
-        try await command(.object(["name": .string("loadfile"), "url": .string(url), "flags": .string("replace"), "options": options]))
+        var fields = extra.mapValues(JSONValue.string)
+        fields["start"] = .string(Self.seconds(start))
+        if let end { fields["end"] = .string(Self.seconds(end)) }
+        try await command(.object(["name": .string("loadfile"), "url": .string(url), "flags": .string("replace"), "options": .object(fields)]))
         let limit = self.options.startTimeout
         return try await withThrowingTaskGroup(of: Started?.self) { group in
             group.addTask {
+                // What comes before this file's start-file belongs to the file it replaces (a
+                // looping idle screen restarts playback too).
+                var loading = false
                 for await event in events {
                     switch event {
-                    case .started:
+                    case .other("start-file"):
+                        loading = true
+                    case .started where loading:
                         return Started(position: start)
-                    case .ended(let reason, let error) where reason == "error":
+                    case .ended(let reason, let error) where loading && reason == "error":
                         throw PlayerError.unplayable("mpv could not play \(url): \(error ?? "no reason given")")
                     default:
                         continue

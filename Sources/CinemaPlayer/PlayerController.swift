@@ -100,7 +100,7 @@ struct PlayerController: Sendable {
         let playing = await player.playing
         var fields: [String: JSONValue] = [
             "playing": .bool(playing != nil),
-            "idle_screen": .string("black"),
+            "idle_screen": .string(player.idleScreen.name),
             "restarts": .number(Double(await player.restarts)),
         ]
         if let pid = await player.processID() { fields["mpv_pid"] = .number(Double(pid)) }
@@ -141,6 +141,7 @@ struct PlayerController: Sendable {
                 ("ended", ["clip_id": clipID.map { .number(Double($0)) } ?? .null, "reason": .string(reason == "stop" ? "stopped" : reason)])
             case .error(let message): ("error", ["message": .string(message)])
             case .mpvRestarted(let count): ("mpv-restarted", ["restarts": .number(Double(count))])
+            case .idle: ("idle", ["idle_screen": .string("shown")])
             }
         let data = (try? JSONResponse.encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return "event: \(name)\ndata: \(data)\n\n"

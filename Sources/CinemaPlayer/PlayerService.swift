@@ -12,6 +12,8 @@ public actor PlayerService {
         case error(String)
         /// mpv exited and a new one took its place; `count` restarts so far.
         case mpvRestarted(count: Int)
+        /// The idle screen is showing.
+        case idle
     }
 
     public struct Clip: Sendable, Equatable {
@@ -19,6 +21,8 @@ public actor PlayerService {
         public var start: Double
         public var end: Double
         public var clipID: Int64?
+        /// Each request is its own clip, even when it asks for the same span again.
+        private let request = UUID()
 
         public init(source: String, start: Double, end: Double, clipID: Int64? = nil) {
             self.source = source
@@ -29,6 +33,7 @@ public actor PlayerService {
     }
 
     public let options: MPVController.Options
+    public let idleScreen: IdleScreen
     private let socketPath: String
     private let logger: Logger
     private var mpv: MPVController?
@@ -38,8 +43,14 @@ public actor PlayerService {
     private(set) public var restarts = 0
     private var stopping = false
 
-    public init(options: MPVController.Options, socketPath: String, logger: Logger = Logger(label: "cinema.player")) {
+    public init(
+        options: MPVController.Options,
+        socketPath: String,
+        idleScreen: IdleScreen = .black,
+        logger: Logger = Logger(label: "cinema.player")
+    ) {
         self.options = options
+        self.idleScreen = idleScreen
         self.socketPath = socketPath
         self.logger = logger
     }
@@ -77,17 +88,47 @@ public actor PlayerService {
     public func play(_ clip: Clip, waitingUpTo limit: Duration = .seconds(10)) async throws -> MPVController.Started {
         let controller = try await controller(within: limit)
         let (events, key) = await controller.subscribe()
-        let started = try await controller.play(clip.source, start: clip.start, end: clip.end)
+        // The clip is the one playing from the moment it is asked for: the clip it replaces
+        // then ends as replaced, not as over (which would bring the idle screen back over it).
         playing = clip
+        let started: MPVController.Started
+        do {
+            started = try await controller.play(clip.source, start: clip.start, end: clip.end)
+        } catch {
+            await controller.unsubscribe(key)
+            if playing == clip {
+                playing = nil
+                await showIdle(on: controller)
+            }
+            throw error
+        }
         broadcast(.started(clipID: clip.clipID, start: clip.start, end: clip.end))
         Task { await self.follow(events, key: key, controller: controller, clip: clip) }
         return started
     }
 
-    /// Back to idle: the clip stops.
+    /// Back to the idle screen: the clip stops.
     public func stop() async throws {
         guard let mpv else { return }
-        try await mpv.command(.array([.string("stop")]))
+        playing = nil
+        await showIdle(on: mpv)
+    }
+
+    /// Shows the idle screen: static looping, an image held, or nothing (black).
+    private func showIdle(on controller: MPVController) async {
+        do {
+            switch idleScreen {
+            case .black:
+                try await controller.command(.array([.string("stop")]))
+            case .loop(let path):
+                _ = try await controller.play(path, start: 0, end: nil, extra: ["loop-file": "inf"])
+            case .image(let path):
+                _ = try await controller.play(path, start: 0, end: nil, extra: ["image-display-duration": "inf"])
+            }
+            if playing == nil { broadcast(.idle) }
+        } catch {
+            logger.warning("Could not show the idle screen", metadata: ["error": "\(error)"])
+        }
     }
 
     public func subscribe() -> AsyncStream<Event> {
@@ -102,18 +143,30 @@ public actor PlayerService {
         try? await mpv?.processID()
     }
 
+    /// One of mpv's properties (`path`, `loop-file`, `time-pos`), for status and tests.
+    public func property(_ name: String) async throws -> JSONValue {
+        guard let mpv else { throw PlayerError.mpvUnreachable("mpv is not running") }
+        return try await mpv.command(.array([.string("get_property"), .string(name)]))
+    }
+
     private func unsubscribe(_ key: UUID) { listeners.removeValue(forKey: key) }
 
     /// Waits for the clip's own end (or the next clip replacing it) and reports it.
     private func follow(_ events: AsyncStream<MPVController.Event>, key: UUID, controller: MPVController, clip: Clip) async {
-        // The end of the clip this one replaced arrives before this one starts; only an end
+        // The end of what this clip replaced arrives before this clip's start-file; only an end
         // after this clip's own start is its end.
+        var loading = false
         var started = false
         for await event in events {
-            if event == .started { started = true }
+            if event == .other("start-file") { loading = true }
+            if loading && event == .started { started = true }
             guard started, case .ended(let reason, let error) = event else { continue }
-            if playing == clip { playing = nil }
+            let over = playing == clip
+            if over { playing = nil }
             broadcast(reason == "error" ? .error(error ?? "mpv could not play \(clip.source)") : .ended(clipID: clip.clipID, reason: reason))
+            // Over with nothing after it: back to the idle screen. (A clip replaced by another
+            // ends too, but then `playing` is the new one.)
+            if over { await showIdle(on: controller) }
             break
         }
         await controller.unsubscribe(key)
@@ -140,8 +193,9 @@ public actor PlayerService {
         if let mpv { continuation.resume(returning: mpv) } else { waitingForMPV.append(continuation) }
     }
 
-    private func attach(_ controller: MPVController) {
+    private func attach(_ controller: MPVController) async {
         mpv = controller
+        await showIdle(on: controller)
         for waiter in waitingForMPV { waiter.resume(returning: controller) }
         waitingForMPV.removeAll()
     }

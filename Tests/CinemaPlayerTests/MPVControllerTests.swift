@@ -50,11 +50,15 @@ struct MPVControllerTests {
 
 /// A headless player over a six-second test film, running for the length of `body`.
 enum PlayerHarness {
-    static func withPlayer(_ body: @Sendable (TemporaryDirectory, String, PlayerService) async throws -> Void) async throws {
+    static func withPlayer(
+        idle: (@Sendable (TemporaryDirectory) async throws -> IdleScreen)? = nil,
+        _ body: @Sendable (TemporaryDirectory, String, PlayerService) async throws -> Void
+    ) async throws {
         try await TemporaryDirectory.with { directory in
             let film = directory.file("film.mp4")
             try await MediaFixtures.makeVideo(at: film, seconds: 6)
-            let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"))
+            let screen = try await idle?(directory) ?? .black
+            let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"), idleScreen: screen)
             let running = Task { await player.run() }
             defer { running.cancel() }
             do {
@@ -76,7 +80,7 @@ struct PlayerServiceTests {
     func replaceAndRestart() async throws {
         try await PlayerHarness.withPlayer { directory, film, player in
             let events = await player.subscribe()
-            var iterator = events.makeAsyncIterator()
+            var iterator = events.filter { $0 != .idle }.makeAsyncIterator()
 
             _ = try await player.play(PlayerService.Clip(source: film, start: 1, end: 5, clipID: 1))
             #expect(await iterator.next() == .started(clipID: 1, start: 1, end: 5))
@@ -101,6 +105,47 @@ struct PlayerServiceTests {
 
         }
     }
+}
+
+@Suite("The idle screen")
+struct IdleScreenTests {
+    @Test("TV static is made once with ffmpeg and loops at start, after a clip's end and on stop")
+    func staticBetweenClips() async throws {
+        let made = Shared<String>("")
+        try await PlayerHarness.withPlayer(idle: { directory in
+            let path = directory.file("cache/static.mp4")
+            let screen = try await IdleScreen.staticNoise(cachedAt: path)
+            made.set(path)
+            #expect(abs(try await MediaFixtures.duration(of: path) - 5) < 0.3)
+            let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+            #expect(try await IdleScreen.staticNoise(cachedAt: path) == screen)
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == modified, "made once, then reused")
+            return screen
+        }) { _, film, player in
+            let path = made.get()
+            let events = await player.subscribe()
+            var iterator = events.makeAsyncIterator()
+            // Whether the first idle came before the subscription or not, the static is on.
+            _ = try await player.play(PlayerService.Clip(source: film, start: 1, end: 1.5, clipID: 1))
+            while let event = await iterator.next(), event != .ended(clipID: 1, reason: "eof") {}
+            #expect(await iterator.next() == .idle)
+            #expect(try await player.property("path") == .string(path))
+            #expect(try await player.property("loop-file") == .string("inf"))
+            _ = try await player.play(PlayerService.Clip(source: film, start: 2, end: 5, clipID: 2))
+            #expect(try await player.property("path") == .string(film))
+            try await player.stop()
+            #expect(try await player.property("path") == .string(path))
+        }
+    }
+}
+
+/// A value a test's closures share.
+final class Shared<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.withLock { value } }
+    func set(_ new: Value) { lock.withLock { value = new } }
 }
 
 @Suite("cinema player's HTTP API")
@@ -129,7 +174,7 @@ struct PlayerHTTPTests {
             #expect(status["playing"]?.boolValue == true)
             #expect(status["clip_id"]?.int64Value == 7)
             #expect((status["mpv_pid"]?.int64Value ?? 0) > 0)
-            var iterator = events.makeAsyncIterator()
+            var iterator = events.filter { $0 != .idle }.makeAsyncIterator()
             #expect(await iterator.next() == .started(clipID: 7, start: 1, end: 2))
             #expect(await iterator.next() == .ended(clipID: 7, reason: "eof"))
             #expect(try await http.get("/status").json["playing"]?.boolValue == false)

@@ -35,6 +35,11 @@ struct Player: AsyncParsableCommand {
     @Option(help: ArgumentHelp("mpv's audio device, e.g. alsa/plughw:1,0.", valueName: "name"))
     var audioDevice: String?
 
+    @Option(
+        help: ArgumentHelp("Between clips: static (TV static with hiss, made once with ffmpeg), black, or the path of an image.", valueName: "screen")
+    )
+    var idle = "static"
+
     @Option(help: ArgumentHelp("The mpv executable.", valueName: "path"))
     var mpv = "/usr/bin/mpv"
 
@@ -43,6 +48,9 @@ struct Player: AsyncParsableCommand {
     func validate() throws {
         guard FileManager.default.isExecutableFile(atPath: mpv) else {
             throw ValidationError("There is no mpv at \(mpv). Install it with: sudo apt-get install mpv (or give --mpv PATH).")
+        }
+        if !["static", "black"].contains(idle) && !(idle.hasPrefix("/") && FileManager.default.fileExists(atPath: idle)) {
+            throw ValidationError("--idle must be static, black, or the absolute path of an image that exists, not '\(idle)'.")
         }
         if let drmDevice, !drmDevice.hasPrefix("/dev/") {
             throw ValidationError("--drm-device must be a device under /dev, not '\(drmDevice)'.")
@@ -65,7 +73,13 @@ struct Player: AsyncParsableCommand {
         if let drmDevice { options.arguments += ["--vo=drm", "--drm-device=\(drmDevice)"] }
         if let audioDevice { options.arguments.append("--audio-device=\(audioDevice)") }
         let socket = FileManager.default.temporaryDirectory.path + "/cinema-mpv-\(getpid()).sock"
-        let player = PlayerService(options: options, socketPath: socket, logger: context.logger)
+        let idleScreen: IdleScreen
+        switch idle {
+        case "black": idleScreen = .black
+        case "static": idleScreen = try await IdleScreen.staticNoise(cachedAt: context.home.path + "/player/static.mp4")
+        default: idleScreen = .image(idle)
+        }
+        let player = PlayerService(options: options, socketPath: socket, idleScreen: idleScreen, logger: context.logger)
         let mode = options.headless ? "headless" : (drmDevice.map { "on \($0)" } ?? "on the display")
         let app = buildPlayer(player, host: host, port: port, logger: context.logger) { port in
             FileHandle.standardOutput.write(Data("Cinema Chat player listening on http://\(host):\(port) (mpv \(mode))\n".utf8))
