@@ -112,7 +112,7 @@ struct IdleScreenTests {
     @Test("TV static is made once with ffmpeg and loops at start, after a clip's end and on stop")
     func staticBetweenClips() async throws {
         let made = Shared<String>("")
-        try await PlayerHarness.withPlayer(idle: { directory in
+        let makeStatic: @Sendable (TemporaryDirectory) async throws -> IdleScreen = { directory in
             let path = directory.file("cache/static.mp4")
             let screen = try await IdleScreen.staticNoise(cachedAt: path)
             made.set(path)
@@ -121,7 +121,8 @@ struct IdleScreenTests {
             #expect(try await IdleScreen.staticNoise(cachedAt: path) == screen)
             #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date == modified, "made once, then reused")
             return screen
-        }) { _, film, player in
+        }
+        try await PlayerHarness.withPlayer(idle: makeStatic) { _, film, player in
             let path = made.get()
             let events = await player.subscribe()
             var iterator = events.makeAsyncIterator()
