@@ -35,8 +35,8 @@ struct MPVControllerTests {
                 }
                 await mpv.unsubscribe(key)
                 #expect(ended?.0 == "eof")
-                // One second of film, played in real time.
-                #expect(ended.map { $0.1 > .milliseconds(800) && $0.1 < .seconds(4) } == true, "\(String(describing: ended))")
+                // One second of film, played in real time (and not much later on a loaded machine).
+                #expect(ended.map { $0.1 > .milliseconds(800) && $0.1 < .seconds(8) } == true, "\(String(describing: ended))")
 
                 await #expect(throws: PlayerError.self) { try await mpv.play(directory.file("absent.mp4"), start: 0, end: 1) }
                 // Still there, idle, and able to play again.
@@ -48,15 +48,16 @@ struct MPVControllerTests {
     }
 }
 
-/// A headless player over a six-second test film, running for the length of `body`.
+/// A headless player over a 30-second test film, running for the length of `body`.
 enum PlayerHarness {
     static func withPlayer(
         idle: (@Sendable (TemporaryDirectory) async throws -> IdleScreen)? = nil,
         _ body: @Sendable (TemporaryDirectory, String, PlayerService) async throws -> Void
     ) async throws {
         try await TemporaryDirectory.with { directory in
+            // Long enough that no clip of these tests plays out by itself on a loaded machine.
             let film = directory.file("film.mp4")
-            try await MediaFixtures.makeVideo(at: film, seconds: 6)
+            try await MediaFixtures.makeVideo(at: film, seconds: 30)
             let screen = try await idle?(directory) ?? .black
             let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"), idleScreen: screen)
             let running = Task { await player.run() }
@@ -82,14 +83,14 @@ struct PlayerServiceTests {
             let events = await player.subscribe()
             var iterator = events.filter { $0 != .idle }.makeAsyncIterator()
 
-            _ = try await player.play(PlayerService.Clip(source: film, start: 1, end: 5, clipID: 1))
-            #expect(await iterator.next() == .started(clipID: 1, start: 1, end: 5))
-            _ = try await player.play(PlayerService.Clip(source: film, start: 2, end: 5, clipID: 2))
+            _ = try await player.play(PlayerService.Clip(source: film, start: 1, end: 25, clipID: 1))
+            #expect(await iterator.next() == .started(clipID: 1, start: 1, end: 25))
+            _ = try await player.play(PlayerService.Clip(source: film, start: 2, end: 25, clipID: 2))
             // The first clip ends as stopped, and only then does the second report its start.
             var seen: [PlayerService.Event] = []
             while seen.count < 2, let event = await iterator.next() { seen.append(event) }
             #expect(seen.contains(.ended(clipID: 1, reason: "stop")))
-            #expect(seen.contains(.started(clipID: 2, start: 2, end: 5)))
+            #expect(seen.contains(.started(clipID: 2, start: 2, end: 25)))
             #expect(await player.playing?.clipID == 2)
 
             let pid = try #require(await player.processID())
@@ -132,7 +133,7 @@ struct IdleScreenTests {
             #expect(await iterator.next() == .idle)
             #expect(try await player.property("path") == .string(path))
             #expect(try await player.property("loop-file") == .string("inf"))
-            _ = try await player.play(PlayerService.Clip(source: film, start: 2, end: 5, clipID: 2))
+            _ = try await player.play(PlayerService.Clip(source: film, start: 2, end: 25, clipID: 2))
             #expect(try await player.property("path") == .string(film))
             try await player.stop()
             #expect(try await player.property("path") == .string(path))
@@ -167,7 +168,7 @@ struct PlayerHTTPTests {
             let http = HTTPTestClient(base: "http://127.0.0.1:\(port)")
 
             let events = await player.subscribe()
-            let played = try await http.post("/play", #"{"video_path": "\#(film)", "start": 1, "end": 2, "clip_id": 7}"#)
+            let played = try await http.post("/play", #"{"video_path": "\#(film)", "start": 1, "end": 25, "clip_id": 7}"#)
             #expect(played.status == 200, "\(played.text)")
             #expect(played.json["status"]?.stringValue == "playing")
             #expect(played.json["clip_id"]?.int64Value == 7)
@@ -176,8 +177,9 @@ struct PlayerHTTPTests {
             #expect(status["clip_id"]?.int64Value == 7)
             #expect((status["mpv_pid"]?.int64Value ?? 0) > 0)
             var iterator = events.filter { $0 != .idle }.makeAsyncIterator()
-            #expect(await iterator.next() == .started(clipID: 7, start: 1, end: 2))
-            #expect(await iterator.next() == .ended(clipID: 7, reason: "eof"))
+            #expect(await iterator.next() == .started(clipID: 7, start: 1, end: 25))
+            #expect(try await http.post("/stop", "").status == 200)
+            #expect(await iterator.next() == .ended(clipID: 7, reason: "stop"))
             #expect(try await http.get("/status").json["playing"]?.boolValue == false)
 
             let cases: [(String, Int, String)] = [

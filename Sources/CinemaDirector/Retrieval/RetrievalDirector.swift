@@ -339,7 +339,8 @@ public actor RetrievalDirector: Director {
     static func windows(of text: String) -> [String] {
         let words = text.split(whereSeparator: \.isWhitespace)
         let width = 5
-        guard words.count >= 8 else { return [] }
+        // Up to what 15 s of speech holds; longer text is not something heard.
+        guard (8...60).contains(words.count) else { return [] }
         let maximum = 8
         let stride = max(3, (words.count - width + maximum - 1) / maximum)
         return Swift.stride(from: 0, through: words.count - width, by: stride).prefix(maximum).map {
