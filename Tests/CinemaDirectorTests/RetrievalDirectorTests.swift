@@ -134,7 +134,9 @@ struct RetrievalDirectorTests {
             let clock = ContinuousClock()
             let started = clock.now
             let decision = try await director.reply(to: huge, in: Conversation())
-            #expect(clock.now - started < .seconds(2))
+            // 0.05 s alone; up to 2.2 s has been seen with the whole suite holding both cores
+            // (language models being built, pocketsphinx decoding). A runaway would take far longer.
+            #expect(clock.now - started < .seconds(5))
             #expect(decision.clip.text == "Only on Tuesdays.")
         }
     }
