@@ -72,5 +72,6 @@ public struct TurnTimings: Sendable, Equatable {
         )
     }
 
-    private static func rounded(_ milliseconds: Double) -> Double { (milliseconds * 10).rounded() / 10 }
+    /// Milliseconds as the wire carries them: to a tenth.
+    public static func rounded(_ milliseconds: Double) -> Double { (milliseconds * 10).rounded() / 10 }
 }

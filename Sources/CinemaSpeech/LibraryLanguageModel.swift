@@ -1,3 +1,4 @@
+import CinemaCore
 import Foundation
 
 /// The library's own dialogue as a pocketsphinx language model, kept on disk beside the library
@@ -43,17 +44,8 @@ public enum LibraryLanguageModel {
         return model
     }
 
-    /// FNV-1a over the lines and the builder's version: the same dialogue gives the same name.
+    /// The lines and the builder's version, hashed: the same dialogue gives the same name.
     static func fingerprint(_ lines: [String]) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for line in ["order \(LanguageModelBuilder.order)"] + lines {
-            for byte in line.utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x100_0000_01b3
-            }
-            hash ^= 0x0a
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
+        StableHash.fnv1a((["order \(LanguageModelBuilder.order)"] + lines).map { $0 + "\n" }.joined())
     }
 }

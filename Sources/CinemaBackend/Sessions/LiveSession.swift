@@ -401,8 +401,8 @@ actor LiveSession {
         let number = utterances
         var data: [String: JSONValue] = ["text": .string(text), "source": .string(source), "utterance": .number(Double(number))]
         if let speech {
-            data["vad_ms"] = .number((speech.vadMilliseconds * 10).rounded() / 10)
-            data["stt_ms"] = .number((speech.sttMilliseconds * 10).rounded() / 10)
+            data["vad_ms"] = .number(TurnTimings.rounded(speech.vadMilliseconds))
+            data["stt_ms"] = .number(TurnTimings.rounded(speech.sttMilliseconds))
         }
         var events = [event(.visitorText, data, now)]
         broadcast(.userTranscription(text, at: now), to: .everyone)

@@ -193,10 +193,9 @@ public struct RecognizingSpeechStage: SpeechStage {
                 guard let text = stage.filter.accept(transcript.text) else { return nil }
                 // From the detector calling the utterance over to its words: what the visitor
                 // waits for, including any wait for a free decoder.
-                let waited = ContinuousClock.now - heard.endedAt
                 let timing = UtteranceTiming(
                     vadMilliseconds: heard.hangoverSeconds * 1000,
-                    sttMilliseconds: Double(waited.components.seconds) * 1000 + Double(waited.components.attoseconds) / 1e15,
+                    sttMilliseconds: (ContinuousClock.now - heard.endedAt) / .milliseconds(1),
                     endedAt: heard.endedAt
                 )
                 return .utterance(text, timing)

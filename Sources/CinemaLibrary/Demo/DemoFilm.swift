@@ -1,3 +1,5 @@
+import CinemaCore
+
 /// One short film of the demo library, as written: who is in it, how each of them sounds, and
 /// the script.
 public struct DemoFilm: Sendable, Equatable {

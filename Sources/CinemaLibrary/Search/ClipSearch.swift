@@ -1,3 +1,4 @@
+import CinemaCore
 import GRDB
 
 /// Runs a `SearchQuery` against the full-text index with bounded work per query.

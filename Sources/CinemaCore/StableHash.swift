@@ -1,7 +1,7 @@
 /// FNV-1a over UTF-8: the same value for the same text in every process and on every machine,
 /// unlike Swift's `Hasher`, which is seeded per process.
-enum StableHash {
-    static func fnv1a(_ text: String) -> UInt64 {
+public enum StableHash {
+    public static func fnv1a(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
