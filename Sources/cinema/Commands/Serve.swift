@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         } else {
             do {
                 speechStage = RecognizingSpeechStage(
-                    recognizer: try await SpeechEngines.recognizer(engine, context: context),
+                    recognizer: try await SpeechEngines.recognizer(engine, context: context, library: library),
                     settings: speechSettings
                 )
             } catch {

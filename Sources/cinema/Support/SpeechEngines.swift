@@ -11,9 +11,9 @@ enum SpeechEngines {
 
     static let languageModels = ["generic", "library"]
 
-    /// `context` gives the configuration and, for a library language model, the library and
-    /// where to keep the model.
-    static func recognizer(_ name: String, context: CommandContext) async throws -> any SpeechRecognizer {
+    /// `context` gives the configuration and, for a library language model, where to keep the
+    /// model; `library` is the one the command has open already (else it is opened when needed).
+    static func recognizer(_ name: String, context: CommandContext, library: LibraryDatabase? = nil) async throws -> any SpeechRecognizer {
         let reader = context.reader
         switch name {
         case "pocketsphinx":
@@ -23,7 +23,7 @@ enum SpeechEngines {
             guard (1...16).contains(decoders) else {
                 throw CommandError("CINEMA_SPEECH_DECODERS is \(decoders); give 1 to 16 (each holds a copy of the speech model).")
             }
-            return try PocketSphinxRecognizer(model: try await model(context), decoders: decoders)
+            return try PocketSphinxRecognizer(model: try await model(context, library: library), decoders: decoders)
         case "whisper":
             var configuration = WhisperRecognizer.Configuration()
             configuration.baseURL = reader.string(forKey: "whisper.baseUrl", default: configuration.baseURL)
@@ -45,14 +45,18 @@ enum SpeechEngines {
     /// pocketsphinx's language model: Debian's generic English, or one of the library's own
     /// dialogue (`CINEMA_SPEECH_LANGUAGE_MODEL=library`), built on first use and kept in the
     /// data directory.
-    static func model(_ context: CommandContext) async throws -> PocketSphinxRecognizer.Model {
+    static func model(_ context: CommandContext, library: LibraryDatabase?) async throws -> PocketSphinxRecognizer.Model {
         let choice = context.reader.string(forKey: "speech.languageModel", default: "generic")
         switch choice {
         case "generic":
             return .debianEnglish
         case "library":
-            let library = try await context.openSpokenLibrary()
-            let lines = try await library.spokenLines()
+            let lines: [String]
+            if let library {
+                lines = try await library.spokenLines()
+            } else {
+                lines = try await context.openSpokenLibrary().spokenLines()
+            }
             do {
                 return try LibraryLanguageModel.prepare(lines: lines, in: context.home.path + "/speech")
             } catch {
