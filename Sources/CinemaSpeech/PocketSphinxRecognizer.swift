@@ -155,9 +155,8 @@ public final class PocketSphinxRecognizer: StreamingRecognizer, Sendable {
         let text = await decoder.run { decoder -> String? in
             guard ps_start_utt(decoder) >= 0 else { return nil }
             let processed = samples.withUnsafeBufferPointer { ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 1) }
-            guard ps_end_utt(decoder) >= 0, processed >= 0 else { return nil }
-            var score: Int32 = 0
-            return ps_get_hyp(decoder, &score).map { String(cString: $0) } ?? ""
+            let heard = Decoder.endUtterance(decoder)
+            return processed >= 0 ? heard : nil
         }
         await pool.release(decoder)
         guard let text else { throw .decoderFailed("the decoder rejected \(samples.count) samples") }
@@ -189,6 +188,14 @@ final class Decoder: @unchecked Sendable {
     init(decoder: OpaquePointer, config: OpaquePointer) {
         self.decoder = decoder
         self.config = config
+    }
+
+    /// Ends the utterance under way and reads what was heard; nil when it would not end. Only
+    /// inside `run`.
+    static func endUtterance(_ decoder: OpaquePointer) -> String? {
+        guard ps_end_utt(decoder) >= 0 else { return nil }
+        var score: Int32 = 0
+        return ps_get_hyp(decoder, &score).map { String(cString: $0) } ?? ""
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) -> T) async -> T {
@@ -259,11 +266,7 @@ actor PocketSphinxUtterance: UtteranceDecoding {
         self.decoder = nil
         let clock = ContinuousClock()
         let started = clock.now
-        let text = await decoder.run { decoder -> String? in
-            guard ps_end_utt(decoder) >= 0 else { return nil }
-            var score: Int32 = 0
-            return ps_get_hyp(decoder, &score).map { String(cString: $0) } ?? ""
-        }
+        let text = await decoder.run { Decoder.endUtterance($0) }
         busy += clock.now - started
         await pool.release(decoder)
         if let failure { throw failure }
