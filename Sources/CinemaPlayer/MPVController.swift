@@ -113,39 +113,29 @@ public actor MPVController {
         if let end { fields["end"] = .string(Self.seconds(end)) }
         try await command(.object(["name": .string("loadfile"), "url": .string(url), "flags": .string("replace"), "options": .object(fields)]))
         let limit = self.options.startTimeout
-        return try await withThrowingTaskGroup(of: Started?.self) { group in
-            group.addTask {
-                // What comes before this file's start-file belongs to the file it replaces (a
-                // looping idle screen restarts playback too).
-                var loading = false
-                for await event in events {
-                    switch event {
-                    case .other("start-file"):
-                        loading = true
-                    case .started where loading:
-                        return Started(position: start)
-                    case .ended(let reason, let error) where loading && reason == "error":
-                        throw PlayerError.unplayable("mpv could not play \(url): \(error ?? "no reason given")")
-                    default:
-                        continue
-                    }
+        let started = try await Deadline.within(limit) {
+            // What comes before this file's start-file belongs to the file it replaces (a
+            // looping idle screen restarts playback too).
+            var loading = false
+            for await event in events {
+                switch event {
+                case .other("start-file"):
+                    loading = true
+                case .started where loading:
+                    return Started(position: start)
+                case .ended(let reason, let error) where loading && reason == "error":
+                    throw PlayerError.unplayable("mpv could not play \(url): \(error ?? "no reason given")")
+                default:
+                    continue
                 }
-                throw PlayerError.mpvUnreachable("mpv went away while starting \(url)")
             }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let started = try await group.next() ?? nil else {
-                throw PlayerError.unplayable("mpv did not start \(url) within \(limit)")
-            }
-            var result = started
-            if case .number(let position) = try? await command(.array([.string("get_property"), .string("time-pos")])) {
-                result.position = position
-            }
-            return result
+            throw PlayerError.mpvUnreachable("mpv went away while starting \(url)")
         }
+        guard var result = started else { throw PlayerError.unplayable("mpv did not start \(url) within \(limit)") }
+        if case .number(let position) = try? await command(.array([.string("get_property"), .string("time-pos")])) {
+            result.position = position
+        }
+        return result
     }
 
     /// Events from now on, until `unsubscribe`.

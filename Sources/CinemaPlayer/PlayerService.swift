@@ -37,7 +37,9 @@ public actor PlayerService {
     private let socketPath: String
     private let logger: Logger
     private var mpv: MPVController?
-    private var waitingForMPV: [CheckedContinuation<MPVController, any Error>] = []
+    private var waitingForMPV: [UUID: CheckedContinuation<MPVController, any Error>] = [:]
+    /// Waits given up before they were registered.
+    private var abandoned = Set<UUID>()
     private var listeners: [UUID: AsyncStream<Event>.Continuation] = [:]
     private(set) public var playing: Clip?
     private(set) public var restarts = 0
@@ -74,7 +76,7 @@ public actor PlayerService {
             // A little pause, longer after repeated failures, so a broken mpv is not hammered.
             try? await Task.sleep(for: .milliseconds(min(2000, 100 * restarts)))
         }
-        for waiter in waitingForMPV { waiter.resume(throwing: PlayerError.mpvUnreachable("the player is stopping")) }
+        for waiter in waitingForMPV.values { waiter.resume(throwing: PlayerError.mpvUnreachable("the player is stopping")) }
         waitingForMPV.removeAll()
     }
 
@@ -175,28 +177,41 @@ public actor PlayerService {
     private func controller(within limit: Duration) async throws -> MPVController {
         if let mpv { return mpv }
         guard !stopping else { throw PlayerError.mpvUnreachable("the player is stopping") }
-        return try await withThrowingTaskGroup(of: MPVController?.self) { group in
-            group.addTask { try await withCheckedThrowingContinuation { continuation in Task { await self.wait(continuation) } } }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
+        let waiting = try await Deadline.within(limit) {
+            let key = UUID()
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in Task { await self.wait(continuation, key: key) } }
+            } onCancel: {
+                Task { await self.stopWaiting(key) }
             }
-            defer { group.cancelAll() }
-            guard let controller = try await group.next() ?? nil else {
-                throw PlayerError.mpvUnreachable("mpv was not back within \(limit)")
-            }
-            return controller
+        }
+        guard let controller = waiting else { throw PlayerError.mpvUnreachable("mpv was not back within \(limit)") }
+        return controller
+    }
+
+    private func wait(_ continuation: CheckedContinuation<MPVController, any Error>, key: UUID) {
+        if let mpv {
+            continuation.resume(returning: mpv)
+        } else if abandoned.remove(key) != nil {
+            continuation.resume(throwing: CancellationError())
+        } else {
+            waitingForMPV[key] = continuation
         }
     }
 
-    private func wait(_ continuation: CheckedContinuation<MPVController, any Error>) {
-        if let mpv { continuation.resume(returning: mpv) } else { waitingForMPV.append(continuation) }
+    /// A wait that timed out: it is answered now, or as soon as it registers (the two race).
+    private func stopWaiting(_ key: UUID) {
+        if let continuation = waitingForMPV.removeValue(forKey: key) {
+            continuation.resume(throwing: CancellationError())
+        } else {
+            abandoned.insert(key)
+        }
     }
 
     private func attach(_ controller: MPVController) async {
         mpv = controller
         await showIdle(on: controller)
-        for waiter in waitingForMPV { waiter.resume(returning: controller) }
+        for waiter in waitingForMPV.values { waiter.resume(returning: controller) }
         waitingForMPV.removeAll()
     }
 

@@ -111,6 +111,27 @@ struct PlayerServiceTests {
     }
 }
 
+@Suite("A player whose mpv will not start")
+struct MissingMPVTests {
+    @Test("A play gives up at its limit with the reason, instead of waiting for an mpv that never comes")
+    func playGivesUp() async throws {
+        var options = MPVControllerTests.headless
+        options.executable = "/nonexistent/mpv"
+        try await TemporaryDirectory.with { directory in
+            let player = PlayerService(options: options, socketPath: directory.file("mpv.sock"))
+            let running = Task { await player.run() }
+            let clock = ContinuousClock()
+            let started = clock.now
+            await #expect(throws: PlayerError.self) {
+                try await player.play(PlayerService.Clip(source: "/dev/null", start: 0, end: 1), waitingUpTo: .seconds(1))
+            }
+            #expect(clock.now - started < .seconds(5))
+            await player.shutDown()
+            await running.value
+        }
+    }
+}
+
 @Suite("The idle screen")
 struct IdleScreenTests {
     @Test("TV static is made once with ffmpeg and loops at start, after a clip's end and on stop")
