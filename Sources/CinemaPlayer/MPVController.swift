@@ -51,10 +51,12 @@ public actor MPVController {
         self.socketPath = socketPath
     }
 
-    /// The mpv command line: idle between clips, controlled only over the socket.
+    /// The mpv command line: idle between clips, controlled only over the socket, and no
+    /// subtitles found by itself next to a film (the overlay is the only text on screen).
     public nonisolated var commandLine: [String] {
         var arguments = [
             "--idle=yes", "--input-ipc-server=\(socketPath)", "--no-terminal", "--no-config", "--keep-open=no",
+            "--sub-auto=no",
             "--force-window=\(options.headless ? "no" : "yes")",
         ]
         if options.headless { arguments += ["--vo=null", "--ao=null"] }
@@ -204,12 +206,15 @@ public enum PlayerError: Error, CustomStringConvertible, Equatable {
     case mpvUnreachable(String)
     case commandFailed(String)
     case unplayable(String)
+    /// No picture to capture: the screen is black between clips.
+    case nothingOnScreen
 
     public var description: String {
         switch self {
         case .mpvUnreachable(let detail): "The player's mpv cannot be reached: \(detail)"
         case .commandFailed(let detail): "mpv refused the command: \(detail)"
         case .unplayable(let detail): "The clip cannot be played: \(detail)"
+        case .nothingOnScreen: "Nothing is on screen to capture: the idle screen is black. Play a clip, or use --idle static."
         }
     }
 }

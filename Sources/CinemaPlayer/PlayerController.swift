@@ -16,6 +16,7 @@ struct PlayerController: Sendable {
         router.get("status", use: status)
         router.get("events", use: events)
         router.get("health", use: health)
+        router.get("screenshot", use: screenshot)
     }
 
     struct PlayRequest: Decodable {
@@ -24,10 +25,11 @@ struct PlayerController: Sendable {
         var start: Double
         var end: Double
         var clipID: Int64?
+        var overlay: Overlay?
 
         enum CodingKeys: String, CodingKey {
             case videoPath = "video_path"
-            case url, start, end
+            case url, start, end, overlay
             case clipID = "clip_id"
         }
     }
@@ -57,14 +59,36 @@ struct PlayerController: Sendable {
             throw APIError.badRequest("'end' (\(body.end)) must be after 'start' (\(body.start)).", code: "invalid-span")
         }
         do {
-            let started = try await player.play(PlayerService.Clip(source: source, start: body.start, end: body.end, clipID: body.clipID))
+            let started = try await player.play(
+                PlayerService.Clip(source: source, start: body.start, end: body.end, clipID: body.clipID, overlay: body.overlay)
+            )
             return try JSONResponse.make(Playing(clipID: body.clipID, start: body.start, end: body.end, position: started.position))
         } catch let error as PlayerError {
             switch error {
             case .unplayable(let detail): throw APIError(.unprocessableContent, code: "unplayable", detail)
-            case .mpvUnreachable, .commandFailed: throw APIError(.serviceUnavailable, code: "mpv-unavailable", error.description)
+            case .mpvUnreachable, .commandFailed, .nothingOnScreen:
+                throw APIError(.serviceUnavailable, code: "mpv-unavailable", error.description)
             }
         }
+    }
+
+    /// What the TV shows now, as a PNG.
+    @Sendable func screenshot(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cinema-screenshot-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: file) }
+        do {
+            try await player.screenshot(to: file.path)
+        } catch PlayerError.nothingOnScreen {
+            throw APIError(.conflict, code: "nothing-on-screen", PlayerError.nothingOnScreen.description)
+        } catch let error as PlayerError {
+            throw APIError(.serviceUnavailable, code: "mpv-unavailable", error.description)
+        }
+        let image = try Data(contentsOf: file)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "image/png", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: image))
+        )
     }
 
     /// A local file that exists (an absolute path, no tricks), or an http(s) URL.
@@ -108,6 +132,12 @@ struct PlayerController: Sendable {
             if let id = playing.clipID { fields["clip_id"] = .number(Double(id)) }
             fields["start"] = .number(playing.start)
             fields["end"] = .number(playing.end)
+            if case .number(let position) = try? await player.property("time-pos") { fields["position"] = .number(position) }
+            if let overlay = playing.overlay, !overlay.isEmpty {
+                fields["overlay"] = .object([
+                    "visitor": overlay.visitor.map(JSONValue.string) ?? .null, "line": overlay.line.map(JSONValue.string) ?? .null,
+                ])
+            }
         }
         return try JSONResponse.make(JSONValue.object(fields))
     }

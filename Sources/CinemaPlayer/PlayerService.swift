@@ -21,14 +21,17 @@ public actor PlayerService {
         public var start: Double
         public var end: Double
         public var clipID: Int64?
+        /// Words shown over the clip; nil (or empty) shows the film alone, without subtitles.
+        public var overlay: Overlay?
         /// Each request is its own clip, even when it asks for the same span again.
         private let request = UUID()
 
-        public init(source: String, start: Double, end: Double, clipID: Int64? = nil) {
+        public init(source: String, start: Double, end: Double, clipID: Int64? = nil, overlay: Overlay? = nil) {
             self.source = source
             self.start = start
             self.end = end
             self.clipID = clipID
+            self.overlay = overlay
         }
     }
 
@@ -44,6 +47,10 @@ public actor PlayerService {
     private(set) public var playing: Clip?
     private(set) public var restarts = 0
     private var stopping = false
+    /// One file load at a time: mpv's events do not say which `loadfile` they answer, so a clip
+    /// loading while the idle screen loads could take the idle screen's start for its own.
+    private var loading = false
+    private var waitingToLoad: [CheckedContinuation<Void, Never>] = []
 
     public init(
         options: MPVController.Options,
@@ -89,15 +96,13 @@ public actor PlayerService {
     /// is being started again, waits for it (up to `limit`).
     public func play(_ clip: Clip, waitingUpTo limit: Duration = .seconds(10)) async throws -> MPVController.Started {
         let controller = try await controller(within: limit)
-        let (events, key) = await controller.subscribe()
         // The clip is the one playing from the moment it is asked for: the clip it replaces
         // then ends as replaced, not as over (which would bring the idle screen back over it).
         playing = clip
-        let started: MPVController.Started
+        let loaded: Loaded
         do {
-            started = try await controller.play(clip.source, start: clip.start, end: clip.end)
+            loaded = try await load(clip, on: controller)
         } catch {
-            await controller.unsubscribe(key)
             if playing == clip {
                 playing = nil
                 await showIdle(on: controller)
@@ -105,8 +110,15 @@ public actor PlayerService {
             throw error
         }
         broadcast(.started(clipID: clip.clipID, start: clip.start, end: clip.end))
-        Task { await self.follow(events, key: key, controller: controller, clip: clip) }
-        return started
+        Task { await self.follow(loaded.events, key: loaded.key, controller: controller, clip: clip) }
+        return loaded.started
+    }
+
+    /// A clip mpv started, and its events from just before its `loadfile` on.
+    private struct Loaded {
+        var started: MPVController.Started
+        var events: AsyncStream<MPVController.Event>
+        var key: UUID
     }
 
     /// Back to the idle screen: the clip stops.
@@ -116,8 +128,59 @@ public actor PlayerService {
         await showIdle(on: mpv)
     }
 
+    /// Loads the clip, with its overlay as a subtitle file (read by mpv before playback starts,
+    /// removed after) or with no subtitles at all.
+    private func load(_ clip: Clip, on controller: MPVController) async throws -> Loaded {
+        await startLoading()
+        defer { finishLoading() }
+        var overlayFile: URL?
+        defer { overlayFile.map { try? FileManager.default.removeItem(at: $0) } }
+        var extra = ["sid": "no"]
+        if let overlay = clip.overlay, !overlay.isEmpty {
+            let directory = FileManager.default.temporaryDirectory
+            let file: URL
+            do {
+                file = try overlay.write(in: directory)
+            } catch {
+                throw PlayerError.unplayable("the overlay could not be written to \(directory.path): \(error)")
+            }
+            overlayFile = file
+            extra = ["sub-files-append": file.path, "sid": "auto"]
+        }
+        // Subscribed only now: a load queued before this one (the idle screen) must not look
+        // like this clip's start and end.
+        let (events, key) = await controller.subscribe()
+        do {
+            let started = try await controller.play(clip.source, start: clip.start, end: clip.end, extra: extra)
+            return Loaded(started: started, events: events, key: key)
+        } catch {
+            await controller.unsubscribe(key)
+            throw error
+        }
+    }
+
+    private func startLoading() async {
+        guard loading else {
+            loading = true
+            return
+        }
+        await withCheckedContinuation { waitingToLoad.append($0) }
+    }
+
+    private func finishLoading() {
+        if waitingToLoad.isEmpty {
+            loading = false
+        } else {
+            waitingToLoad.removeFirst().resume()
+        }
+    }
+
     /// Shows the idle screen: static looping, an image held, or nothing (black).
     private func showIdle(on controller: MPVController) async {
+        await startLoading()
+        defer { finishLoading() }
+        // A clip asked for meanwhile comes next: the idle screen would only flash before it.
+        guard playing == nil else { return }
         do {
             switch idleScreen {
             case .black:
@@ -149,6 +212,19 @@ public actor PlayerService {
     public func property(_ name: String) async throws -> JSONValue {
         guard let mpv else { throw PlayerError.mpvUnreachable("mpv is not running") }
         return try await mpv.command(.array([.string("get_property"), .string(name)]))
+    }
+
+    /// Saves what the screen shows now (the film's frame with its overlay) as a PNG at `path`:
+    /// how an operator, or a test, sees a TV nobody is standing in front of.
+    public func screenshot(to path: String) async throws {
+        guard let mpv else { throw PlayerError.mpvUnreachable("mpv is not running") }
+        // mpv keeps the last frame after a stop; the TV shows black.
+        if playing == nil && idleScreen == .black { throw PlayerError.nothingOnScreen }
+        do {
+            try await mpv.command(.array([.string("screenshot-to-file"), .string(path), .string("subtitles")]))
+        } catch PlayerError.commandFailed {
+            throw PlayerError.nothingOnScreen
+        }
     }
 
     private func unsubscribe(_ key: UUID) { listeners.removeValue(forKey: key) }

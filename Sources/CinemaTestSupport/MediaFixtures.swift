@@ -23,18 +23,21 @@ public enum MediaFixtures {
         }
     }
 
-    /// A video of `seconds` with a test picture and a tone; with `subtitles`, each becomes a text
-    /// subtitle stream inside the file (so use .mkv or .mp4).
+    /// A video of `seconds` with a test picture (or a lavfi `picture` such as `color=c=blue`) and
+    /// a tone; with `subtitles`, each becomes a text subtitle stream inside the file (so use .mkv
+    /// or .mp4).
     public static func makeVideo(
         at path: String,
         seconds: Double = 6,
         title: String? = nil,
+        picture: String = "testsrc",
+        size: String = "160x120",
         subtitles: [SubtitleTrack] = []
     ) async throws {
         let directory = (path as NSString).deletingLastPathComponent
         var arguments = [
             "-nostdin", "-v", "error", "-y",
-            "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=\(seconds)",
+            "-f", "lavfi", "-i", "\(picture)\(picture.contains("=") ? ":" : "=")size=\(size):rate=10:duration=\(seconds)",
             "-f", "lavfi", "-i", "sine=frequency=440:duration=\(seconds)",
         ]
         var subtitleFiles: [String] = []
@@ -62,6 +65,16 @@ public enum MediaFixtures {
     /// The length of a media file in seconds, as ffprobe reads it.
     public static func duration(of path: String) async throws -> Double {
         try await MediaProbe().probe(path).duration ?? 0
+    }
+
+    /// An image (a screenshot) scaled to `width`×`height`, as RGB triples row by row.
+    public static func rgbPixels(of path: String, width: Int, height: Int) async throws -> [[UInt8]] {
+        let output = try await ffmpeg.run(
+            ["-nostdin", "-v", "error", "-i", path, "-vf", "scale=\(width):\(height)", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+            outputLimit: 64 << 20,
+            timeout: .seconds(60)
+        ).standardOutput
+        return stride(from: 0, to: output.count - 2, by: 3).map { Array(output[$0..<$0 + 3]) }
     }
 
     /// Decodes a media file's audio to mono 16 kHz samples.

@@ -224,8 +224,25 @@ struct PlayerHTTPTests {
                 #expect(reply.json["error"]?.stringValue?.isEmpty == false)
             }
             #expect(try await http.get("/health").json["mpv_running"]?.boolValue == true)
+
+            // Words over the clip, a look at the screen, and nothing to look at when it is black.
+            let withWords = try await http.post(
+                "/play",
+                #"{"video_path": "\#(film)", "start": 2, "end": 25, "clip_id": 8, "overlay": {"visitor": "Hello?", "line": "Who goes there"}}"#
+            )
+            #expect(withWords.status == 200, "\(withWords.text)")
+            let playingStatus = try await http.get("/status").json
+            #expect(playingStatus["overlay"]?["line"]?.stringValue == "Who goes there")
+            #expect((playingStatus["position"]?.doubleValue ?? 0) >= 1.9)
+            let screen = try await http.get("/screenshot")
+            #expect(screen.status == 200)
+            #expect(screen.header("content-type") == "image/png")
+            #expect(screen.body.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG")
             let stopped = try await http.post("/stop", "")
             #expect(stopped.status == 200)
+            let black = try await http.get("/screenshot")
+            #expect(black.status == 409, "\(black.text)")
+            #expect(black.json["code"]?.stringValue == "nothing-on-screen")
 
             await services.triggerGracefulShutdown()
             _ = try? await server.value
