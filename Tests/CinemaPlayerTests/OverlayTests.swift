@@ -77,10 +77,10 @@ struct OverlayTests {
 
     @Test("A play and a stop at the same moment: the play is answered by its own start, and screen and status agree")
     func playDuringIdleLoad() async throws {
-        try await PlayerHarness.withPlayer(idle: { directory in try await IdleScreen.staticNoise(cachedAt: directory.file("static.mp4")) }) {
-            directory,
-            film,
-            player in
+        let staticNoise: @Sendable (TemporaryDirectory) async throws -> IdleScreen = { directory in
+            try await IdleScreen.staticNoise(cachedAt: directory.file("static.mp4"))
+        }
+        try await PlayerHarness.withPlayer(idle: staticNoise) { _, film, player in
             for round in 1...5 {
                 _ = try await player.play(PlayerService.Clip(source: film, start: 1, end: 25, clipID: Int64(round)))
                 // The stop brings the static back while the next clip is already on its way.
