@@ -37,6 +37,11 @@ public enum ConfigurationLayers {
         "openai.apiKey": ["openai", "apiKey"],  // OPENAI_API_KEY
         "openai.baseUrl": ["openai", "baseUrl"],  // OPENAI_BASE_URL
         "anthropic.apiKey": ["anthropic", "apiKey"],  // ANTHROPIC_API_KEY
+        // The seed's device settings.
+        "room.url": ["daily", "room", "url"],  // DAILY_ROOM_URL
+        "token": ["daily", "token"],  // DAILY_TOKEN
+        "backend.url": ["backend", "url"],  // BACKEND_URL
+        "player.url": ["video", "service", "url"],  // VIDEO_SERVICE_URL
     ]
 
     /// A key no environment holds, for everything that has no alias.

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// The player's HTTP API (PROTOCOL.md, "Player"): play a span, stop, status, events, health.
 struct PlayerController: Sendable {
@@ -153,8 +154,15 @@ struct PlayerController: Sendable {
     @Sendable func events(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let events = await player.subscribe()
         let body = ResponseBody { writer in
-            for await event in events {
-                try await writer.write(ByteBuffer(string: Self.serverSentEvent(event)))
+            // The stream has no end of its own: it ends when the player shuts down, or the
+            // server would wait for it for ever.
+            let player = self.player
+            try await withGracefulShutdownHandler {
+                for await event in events {
+                    try await writer.write(ByteBuffer(string: Self.serverSentEvent(event)))
+                }
+            } onGracefulShutdown: {
+                Task { await player.closeListeners() }
             }
             try await writer.finish(nil)
         }

@@ -136,6 +136,9 @@ public actor PlayerService {
         var overlayFile: URL?
         defer { overlayFile.map { try? FileManager.default.removeItem(at: $0) } }
         var extra = ["sid": "no"]
+        // The backend's media endpoint answers range requests; mpv would otherwise treat an
+        // HTTP stream as unseekable and read from the film's start to reach the clip.
+        if clip.source.hasPrefix("http://") || clip.source.hasPrefix("https://") { extra["force-seekable"] = "yes" }
         if let overlay = clip.overlay, !overlay.isEmpty {
             let directory = FileManager.default.temporaryDirectory
             let file: URL
@@ -145,7 +148,8 @@ public actor PlayerService {
                 throw PlayerError.unplayable("the overlay could not be written to \(directory.path): \(error)")
             }
             overlayFile = file
-            extra = ["sub-files-append": file.path, "sid": "auto"]
+            extra["sub-files-append"] = file.path
+            extra["sid"] = "auto"
         }
         // Subscribed only now: a load queued before this one (the idle screen) must not look
         // like this clip's start and end.
@@ -229,6 +233,12 @@ public actor PlayerService {
 
     private func unsubscribe(_ key: UUID) { listeners.removeValue(forKey: key) }
 
+    /// Ends every event stream: the player is shutting down.
+    public func closeListeners() {
+        for listener in listeners.values { listener.finish() }
+        listeners.removeAll()
+    }
+
     /// Waits for the clip's own end (or the next clip replacing it) and reports it.
     private func follow(_ events: AsyncStream<MPVController.Event>, key: UUID, controller: MPVController, clip: Clip) async {
         // The end of what this clip replaced arrives before this clip's start-file; only an end
@@ -241,7 +251,9 @@ public actor PlayerService {
             guard started, case .ended(let reason, let error) = event else { continue }
             let over = playing == clip
             if over { playing = nil }
-            broadcast(reason == "error" ? .error(error ?? "mpv could not play \(clip.source)") : .ended(clipID: clip.clipID, reason: reason))
+            // An error is said, and it is the clip's end too (a client waits for the end).
+            if reason == "error" { broadcast(.error(error ?? "mpv could not play \(clip.source)")) }
+            broadcast(.ended(clipID: clip.clipID, reason: reason))
             // Over with nothing after it: back to the idle screen. (A clip replaced by another
             // ends too, but then `playing` is the new one.)
             if over { await showIdle(on: controller) }

@@ -69,7 +69,7 @@ public enum CinemaExecutable {
 
     /// A clean environment (PATH and HOME only) with `variables` added, so that a test sees only
     /// the configuration it sets.
-    static func cleanEnvironment(adding variables: [String: String]) -> Environment {
+    public static func cleanEnvironment(adding variables: [String: String]) -> Environment {
         var all: [Environment.Key: String] = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",

@@ -67,15 +67,10 @@ public struct HTTPTestClient: Sendable {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ServerSentEvent.self)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                var pending = ""
+                var parser = ServerSentEventParser()
                 do {
                     for try await chunk in response.body {
-                        pending += String(buffer: chunk)
-                        while let end = pending.range(of: "\n\n") {
-                            let block = String(pending[..<end.lowerBound])
-                            pending = String(pending[end.upperBound...])
-                            if let event = ServerSentEvent(block) { continuation.yield(event) }
-                        }
+                        for event in parser.parse(chunk.readableBytesView) { continuation.yield(event) }
                     }
                     continuation.finish()
                 } catch {
@@ -91,30 +86,4 @@ public struct HTTPTestClient: Sendable {
     public enum SSEError: Error {
         case status(Int)
     }
-}
-
-public struct ServerSentEvent: Sendable, Equatable {
-    public var id: String?
-    public var event: String?
-    public var data: String
-
-    init?(_ block: String) {
-        var data: [String] = []
-        for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix(":") { continue }
-            let parts = line.split(separator: ":", maxSplits: 1).map { String($0) }
-            guard parts.count == 2 else { continue }
-            let value = parts[1].hasPrefix(" ") ? String(parts[1].dropFirst()) : parts[1]
-            switch parts[0] {
-            case "id": id = value
-            case "event": event = value
-            case "data": data.append(value)
-            default: break
-            }
-        }
-        guard !data.isEmpty || event != nil else { return nil }
-        self.data = data.joined(separator: "\n")
-    }
-
-    public var json: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8))) ?? .null }
 }

@@ -12,6 +12,8 @@ struct Cinema: AsyncParsableCommand {
             Data lives in CINEMA_HOME (default ~/.local/share/cinema).
             """,
         version: CinemaVersion.current,
-        subcommands: [Chat.self, Demo.self, Eval.self, Index.self, MCPCommand.self, Player.self, Search.self, Serve.self, Transcribe.self]
+        subcommands: [
+            Chat.self, Client.self, Demo.self, Eval.self, Index.self, MCPCommand.self, Player.self, Search.self, Serve.self, Transcribe.self,
+        ]
     )
 }

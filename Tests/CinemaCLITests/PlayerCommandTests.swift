@@ -18,7 +18,12 @@ struct PlayerCommandTests {
                 #expect(played.status == 200, "\(played.text)")
                 #expect(try await http.get("/health").json["mpv_running"]?.boolValue == true)
                 let pid = try await http.get("/status").json["mpv_pid"]?.int64Value
-                try server.send(SIGTERM)
+                // A client following the events does not keep the player from stopping: its
+                // stream ends.
+                try await http.events("/events") { events in
+                    try server.send(SIGTERM)
+                    for try await _ in events {}
+                }
                 return pid
             }
             #expect(status == 0)

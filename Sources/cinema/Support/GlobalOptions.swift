@@ -17,7 +17,8 @@ struct GlobalOptions: ParsableArguments {
     var logLevel: String?
 
     /// Reads the configuration layers and sets up logging. `flags` are the subcommand's own options.
-    func context(flags: ConfigOverrides = ConfigOverrides()) async throws -> CommandContext {
+    /// `defaultLogLevel` is for commands whose log is their output (`cinema client`).
+    func context(flags: ConfigOverrides = ConfigOverrides(), defaultLogLevel: String = "warning") async throws -> CommandContext {
         var flags = flags
         flags.set("home", home)
         flags.set("log.level", logLevel)
@@ -28,7 +29,7 @@ struct GlobalOptions: ParsableArguments {
         } catch {
             throw ValidationError("Could not read the .env file in \(FileManager.default.currentDirectoryPath): \(error)")
         }
-        let levelName = reader.string(forKey: "log.level", default: "warning")
+        let levelName = reader.string(forKey: "log.level", default: defaultLogLevel)
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
             throw ValidationError("Unknown log level '\(levelName)'. Use trace, debug, info, notice, warning, error or critical.")
         }

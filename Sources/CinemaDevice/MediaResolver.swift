@@ -1,0 +1,40 @@
+import Foundation
+
+/// Where the player reads a clip's film from: the file itself when it is on this machine under
+/// a media root, else the backend's copy over HTTP.
+struct MediaResolver: Sendable {
+    enum Source: Sendable, Equatable {
+        case file(String)
+        case url(String)
+    }
+
+    /// Resolved, without symlinks.
+    let roots: [String]
+
+    func source(path: String?, mediaURL: String?) throws(DeviceError) -> Source {
+        if let path, let local = local(path) { return .file(local) }
+        if let mediaURL {
+            guard let url = URL(string: mediaURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw .unplayable("the backend sent a media_url that is not http(s): '\(mediaURL)'")
+            }
+            return .url(mediaURL)
+        }
+        if let path {
+            throw .unplayable(
+                "the film \(path) is not under a media root on this machine (\(roots.isEmpty ? "none set" : roots.joined(separator: ", "))) and the backend sent no media_url; set CINEMA_MEDIA_ROOTS"
+            )
+        }
+        throw .unplayable("the clip has no video: its film was indexed from subtitles only")
+    }
+
+    /// The path if it names a file that exists under one of the roots, with `..` and symlinks
+    /// resolved first, so that neither leads outside.
+    private func local(_ path: String) -> String? {
+        guard path.hasPrefix("/") else { return nil }
+        let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        guard roots.contains(where: { root in root == "/" || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") }) else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        return resolved
+    }
+}

@@ -1,0 +1,250 @@
+import CinemaCore
+import CinemaTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The TV end to end: a real `cinema serve`, `cinema player` (headless mpv) and `cinema client`,
+/// each its own process, talking over loopback.
+@Suite("cinema client with a backend and a player", .timeLimit(.minutes(4)))
+struct ClientTests {
+    /// A data directory whose library is one short film with its dialogue beside it.
+    static func home(_ directory: TemporaryDirectory) async throws -> (home: String, video: String) {
+        let films = directory.file("films")
+        try FileManager.default.createDirectory(atPath: films, withIntermediateDirectories: true)
+        let video = films + "/Evening.mp4"
+        try await MediaFixtures.makeVideo(at: video, seconds: 24)
+        _ = try directory.write(
+            "films/Evening.srt",
+            """
+            1
+            00:00:01,000 --> 00:00:02,400
+            Good evening.
+
+            2
+            00:00:04,000 --> 00:00:06,000
+            Who are you?
+
+            3
+            00:00:07,000 --> 00:00:09,000
+            I am nobody at all.
+
+            4
+            00:00:11,000 --> 00:00:13,000
+            Where are you going?
+
+            5
+            00:00:14,000 --> 00:00:16,000
+            Home, to my mother.
+
+            6
+            00:00:18,000 --> 00:00:20,000
+            Goodbye, my friend.
+
+            """
+        )
+        let home = directory.file("home")
+        let index = try await CinemaExecutable.run(["index", films], environment: ["CINEMA_HOME": home])
+        #expect(index.status == 0, "\(index.standardError)")
+        return (home, video)
+    }
+
+    static let serve = ["serve", "--port", "0", "--log-level", "error"]
+    static let player = ["player", "--port", "0", "--headless", "--idle", "black", "--log-level", "error"]
+
+    struct Session: Sendable {
+        var identifier: String
+        var environment: [String: String]
+    }
+
+    /// A backend and a player on free ports, and a new session with the client's environment.
+    static func withInstallation<T: Sendable>(
+        home: String,
+        player: Bool = true,
+        _ body: @Sendable (HTTPTestClient, HTTPTestClient?, Session) async throws -> T
+    ) async throws -> T {
+        let (result, _) = try await ServerProcess.run(serve, environment: ["CINEMA_HOME": home]) { backend in
+            try await Self.stopping(backend) { try await Self.withSession(backend, home: home, player: player, body) }
+        }
+        return result
+    }
+
+    /// Runs `body`, then stops the server (SIGTERM), or kills it should `body` fail.
+    static func stopping<T: Sendable>(_ server: ServerProcess, _ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            try server.send(SIGTERM)
+            return result
+        } catch {
+            try? server.send(SIGKILL)
+            throw error
+        }
+    }
+
+    private static func withSession<T: Sendable>(
+        _ backend: ServerProcess,
+        home: String,
+        player: Bool,
+        _ body: @Sendable (HTTPTestClient, HTTPTestClient?, Session) async throws -> T
+    ) async throws -> T {
+        let http = HTTPTestClient(base: backend.base)
+        let connect = try await http.post("/api/connect", #"{"station": "tv"}"#)
+        let identifier = try #require(connect.json["identifier"]?.stringValue)
+        var environment = [
+            "CINEMA_HOME": home,
+            "CINEMA_ROOM_URL": try #require(connect.json["room_url"]?.stringValue),
+            "CINEMA_TOKEN": try #require(connect.json["token"]?.stringValue),
+        ]
+        guard player else {
+            // Nothing listens on port 9: plays fail at once.
+            environment["CINEMA_PLAYER_URL"] = "http://127.0.0.1:9"
+            return try await body(http, nil, Session(identifier: identifier, environment: environment))
+        }
+        let (result, _) = try await ServerProcess.run(Self.player, environment: ["CINEMA_HOME": home]) { [environment] player in
+            var environment = environment
+            environment["CINEMA_PLAYER_URL"] = player.base
+            return try await Self.stopping(player) {
+                try await body(http, HTTPTestClient(base: player.base), Session(identifier: identifier, environment: environment))
+            }
+        }
+        return result
+    }
+
+    static func events(_ http: HTTPTestClient, _ session: Session) async throws -> [JSONValue] {
+        guard case .array(let events) = try await http.get("/api/sessions/\(session.identifier)").json["events"] else { return [] }
+        return events
+    }
+
+    static func clipID(in line: String) -> String? {
+        guard let range = line.range(of: "clip ") else { return nil }
+        return String(line[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    @Test(
+        "A WAV as the microphone: the greeting plays, the visitor's words play a clip, a farewell ends it, the client exits 0 and the player is idle",
+        .tags(.media)
+    )
+    func wholeSession() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await Self.home(directory)
+            // Quiet while the greeting plays (the room ignores the microphone then), then a
+            // question, then the client's own silence.
+            let speech = try await MediaFixtures.speech("where are you going tonight", in: directory)
+            let wav = try directory.write("mic.wav", WAVFile(sampleRate: 16_000, samples: [Int16](repeating: 0, count: 16_000 * 5) + speech).bytes)
+
+            try await Self.withInstallation(home: home) { backend, player, session in
+                let player = try #require(player)
+                var environment = session.environment
+                environment["CINEMA_AUDIO_FILE"] = wav
+                let (_, status, log) = try await WatchedProcess.run(["client"], environment: environment) { client in
+                    try await client.line(containing: "bot-ready: joined the room")
+                    let greeting = try await client.line(containing: "play-clip: turn 1")
+                    #expect(greeting.contains("Good evening."), "\(greeting)")
+                    let greetingID = try #require(Self.clipID(in: greeting))
+                    try await client.line(containing: "clip-started: clip \(greetingID)")
+                    try await client.line(containing: "clip-ended: clip \(greetingID) (eof)")
+
+                    let heard = try await client.line(containing: "user-transcription:", within: .seconds(60))
+                    #expect(heard.count > 30, "\(heard)")
+                    let answer = try await client.line(containing: "play-clip: turn 2", within: .seconds(60))
+                    let answerID = try #require(Self.clipID(in: answer))
+                    try await client.line(containing: "clip-started: clip \(answerID)")
+                    let status = try await player.get("/status").json
+                    #expect(status["playing"]?.boolValue == true)
+                    #expect(status["clip_id"]?.int64Value.map(String.init) == answerID)
+                    try await client.line(containing: "clip-ended: clip \(answerID) (eof)")
+
+                    let end = try await backend.post("/api/sessions/\(session.identifier)/end", #"{"farewell": true}"#)
+                    #expect(end.status == 200, "\(end.text)")
+                    let farewell = try await client.line(containing: "play-clip: turn 3")
+                    let farewellID = try #require(Self.clipID(in: farewell))
+                    try await client.line(containing: "clip-ended: clip \(farewellID) (eof)")
+                    try await client.line(containing: "session-ended: operator")
+                }
+                #expect(status == 0, "\(log.suffix(10))")
+                // One line per event, each with the session.
+                #expect(log.filter { $0.contains("[CinemaDevice]") }.allSatisfy { $0.contains("session=\(session.identifier)") })
+
+                let events = try await Self.events(backend, session)
+                let kinds = events.compactMap { $0["type"]?.stringValue }
+                #expect(kinds.filter { $0 == "clip-started" }.count == 3, "\(kinds)")
+                #expect(events.filter { $0["type"]?.stringValue == "clip-ended" }.allSatisfy { $0["data"]?["reason"]?.stringValue == "eof" })
+                let spoken = events.first { $0["type"]?.stringValue == "visitor-text" }
+                #expect(spoken?["data"]?["source"]?.stringValue == "speech")
+                #expect(kinds.last == "session-ended")
+
+                let idle = try await player.get("/status").json
+                #expect(idle["playing"]?.boolValue == false)
+                #expect(idle["idle_screen"]?.stringValue == "black")
+            }
+        }
+    }
+
+    @Test("A film missing on disk and on the backend: player-error and the clip's end are reported, and the session goes on")
+    func missingFilm() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, video) = try await Self.home(directory)
+            try FileManager.default.removeItem(atPath: video)
+            try await Self.withInstallation(home: home) { backend, _, session in
+                let (_, status, log) = try await WatchedProcess.run(["client"], environment: session.environment) { client in
+                    let failed = try await client.line(containing: "player-error: clip")
+                    #expect(failed.contains("/media/"), "streamed from the backend, as the file is not here: \(failed)")
+                    // The turn is over: a typed one is answered.
+                    let said = try await backend.post("/api/sessions/\(session.identifier)/say", #"{"text": "Who are you?"}"#)
+                    #expect(said.status == 200, "\(said.text)")
+                    try await client.line(containing: "play-clip: turn 2")
+                    _ = try await backend.post("/api/sessions/\(session.identifier)/end", "{}")
+                    try await client.line(containing: "session-ended")
+                }
+                #expect(status == 0, "\(log.suffix(10))")
+                let events = try await Self.events(backend, session)
+                #expect(events.contains { $0["type"]?.stringValue == "error" && $0["data"]?["source"]?.stringValue == "player" })
+                #expect(events.contains { $0["type"]?.stringValue == "clip-ended" && $0["data"]?["reason"]?.stringValue == "error" })
+            }
+        }
+    }
+
+    @Test("No player: each play fails with a message saying so; SIGTERM leaves the room and exits 0 with the session still live")
+    func noPlayerAndSignal() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await Self.home(directory)
+            try await Self.withInstallation(home: home, player: false) { backend, _, session in
+                let (_, status, log) = try await WatchedProcess.run(["client"], environment: session.environment) { client in
+                    let failed = try await client.line(containing: "player-error: clip")
+                    #expect(failed.contains("Is `cinema player` running"), "\(failed)")
+                    try client.send(SIGTERM)
+                    try await client.line(containing: "Stopped by a signal")
+                }
+                #expect(status == 0, "\(log.suffix(10))")
+                let summary = try await backend.get("/api/sessions/\(session.identifier)").json["session"]
+                #expect(summary?["status"]?.stringValue != "ended")
+            }
+        }
+    }
+
+    @Test("A wrong token is refused for good: the client says why and exits 2; a missing room URL is a usage error")
+    func refused() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await Self.home(directory)
+            try await Self.withInstallation(home: home, player: false) { _, _, session in
+                var environment = session.environment
+                environment["CINEMA_TOKEN"] = "not-a-token"
+                let (_, status, log) = try await WatchedProcess.run(["client"], environment: environment) { _ in }
+                #expect(status == 2)
+                #expect(log.contains { $0.contains("refused this device (token-") }, "\(log)")
+            }
+            let usage = try await CinemaExecutable.run(["client"], environment: ["CINEMA_HOME": home])
+            #expect(usage.status == 64)
+            #expect(usage.standardError.contains("--room-url"))
+            let badDevice = try await CinemaExecutable.run(
+                ["client", "--room-url", "ws://127.0.0.1:9/rooms/x", "--audio-device", "hw:0; rm -rf /"],
+                environment: ["CINEMA_HOME": home]
+            )
+            #expect(badDevice.status == 64)
+            #expect(badDevice.standardError.contains("not an ALSA device name"), "\(badDevice.standardError)")
+        }
+    }
+}
