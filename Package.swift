@@ -239,6 +239,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CinemaDeviceTests",
+            dependencies: ["CinemaDevice", "CinemaCore", "CinemaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CinemaSpeechTests",
             dependencies: ["CinemaSpeech", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
             swiftSettings: swiftSettings

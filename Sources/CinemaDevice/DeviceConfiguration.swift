@@ -74,7 +74,7 @@ public struct DeviceConfiguration: Sendable {
         self.backendURL = backendURL ?? Self.backend(of: roomURL)
         self.playerURL = playerURL
         self.microphone = microphone
-        self.mediaRoots = mediaRoots.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+        self.mediaRoots = Self.resolvedRoots(mediaRoots)
         self.overlay = overlay
         self.backoff = backoff
         self.giveUpAfter = giveUpAfter
@@ -82,6 +82,11 @@ public struct DeviceConfiguration: Sendable {
 
     /// The session's identifier: the room URL's last path component.
     public var sessionID: String { roomURL.lastPathComponent }
+
+    /// Roots as the files under them will be compared: absolute, without `..` or symlinks.
+    static func resolvedRoots(_ roots: [String]) -> [String] {
+        roots.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+    }
 
     /// `ws://host:port/rooms/ID` → `http://host:port`.
     static func backend(of room: URL) -> URL {
