@@ -7,7 +7,10 @@ struct CinemaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cinema-bench",
         abstract: "Benchmarks for Cinema Chat: the film library, the backend, listening, speech recognition and spoken turns.",
-        subcommands: [LibraryBenchmark.self, BackendBenchmark.self, VoiceActivityBenchmark.self, SpeechBenchmark.self, SpokenTurnBenchmark.self],
+        subcommands: [
+            LibraryBenchmark.self, BackendBenchmark.self, VoiceActivityBenchmark.self, SpeechBenchmark.self, SpokenTurnBenchmark.self,
+            PlayerBenchmark.self, ClientBenchmark.self,
+        ],
         defaultSubcommand: LibraryBenchmark.self
     )
 }

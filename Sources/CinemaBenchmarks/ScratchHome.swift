@@ -26,6 +26,15 @@ struct ScratchHome {
         return ScratchHome(scratch: scratch, home: home, library: library, cues: report.cuesWritten)
     }
 
+    /// `given` when there is one, else the demo films made afresh under `scratch`.
+    static func demoFilms(_ given: String?, in scratch: String) async throws -> String {
+        if let given { return AbsolutePath.resolve(given) }
+        let directory = scratch + "/demo"
+        FileHandle.standardError.write(Data("Making the demo films…\n".utf8))
+        _ = try await DemoLibraryBuilder(configuration: LibraryConfiguration(), logger: Logger(label: "bench")).build(into: directory)
+        return directory
+    }
+
     func remove() {
         try? FileManager.default.removeItem(atPath: scratch)
     }

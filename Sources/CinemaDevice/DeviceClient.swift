@@ -73,6 +73,7 @@ public actor DeviceClient {
             group.cancelAll()
             return outcome
         }
+        if microphone != nil { logger.info("Sent \(framesSent / 50) s of microphone audio (\(framesSent) frames)") }
         return try outcome.get()
     }
 
