@@ -59,11 +59,7 @@ public enum CinemaExecutable {
             output: .string(limit: 32 << 20),
             error: .string(limit: 32 << 20)
         )
-        let status: Int32
-        switch result.terminationStatus {
-        case .exited(let code): status = code
-        case .signaled(let signal): status = 128 + signal
-        }
+        let status = result.terminationStatus.shellStatus
         return Result(status: status, standardOutput: result.standardOutput, standardError: result.standardError)
     }
 
@@ -76,5 +72,15 @@ public enum CinemaExecutable {
         ]
         for (key, value) in variables { all[Environment.Key(stringLiteral: key)] = value }
         return .custom(all)
+    }
+}
+
+extension TerminationStatus {
+    /// As a shell reports it: the exit code, or 128 + the signal that killed the process.
+    public var shellStatus: Int32 {
+        switch self {
+        case .exited(let code): code
+        case .signaled(let signal): 128 + signal
+        }
     }
 }

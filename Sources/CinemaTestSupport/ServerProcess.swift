@@ -53,11 +53,7 @@ public struct ServerProcess: Sendable {
             }
             return try await body(process)
         }
-        let status: Int32
-        switch result.terminationStatus {
-        case .exited(let code): status = code
-        case .signaled(let signal): status = 128 + signal
-        }
+        let status = result.terminationStatus.shellStatus
         if status != 0 && status != 128 + 9 && status != 128 + 15 {
             FileHandle.standardError.write(Data("cinema \(arguments.joined(separator: " ")) exited \(status):\n\(result.standardError ?? "")\n".utf8))
         }

@@ -68,11 +68,7 @@ public final class WatchedProcess: Sendable {
                 }
             }
         }
-        let status: Int32
-        switch result.terminationStatus {
-        case .exited(let code): status = code
-        case .signaled(let signal): status = 128 + signal
-        }
+        let status = result.terminationStatus.shellStatus
         return (result.closureResult, status, watched.withLock { $0?.log } ?? [])
     }
 

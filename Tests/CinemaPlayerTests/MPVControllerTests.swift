@@ -46,6 +46,13 @@ struct MPVControllerTests {
                 #expect(try await mpv.command(.array([.string("get_property"), .string("idle-active")])) == .bool(true))
                 let again = try await mpv.play(film, start: 4, end: 5)
                 #expect(again.position >= 3.95 && again.position < 5, "started at \(again.position)")
+
+                // Where the seek lands, read with playback held still at the start so that no
+                // load on the machine can move it: the frame at `start`, within 50 ms.
+                for start in [2.3, 0.7, 4.9] {
+                    let held = try await mpv.play(film, start: start, end: start + 1, extra: ["pause": "yes"])
+                    #expect(abs(held.position - start) <= 0.05, "asked for \(start), started at \(held.position)")
+                }
             }
         }
     }
