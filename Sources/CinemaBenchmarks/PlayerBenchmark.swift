@@ -61,7 +61,10 @@ struct PlayerBenchmark: AsyncParsableCommand {
             ("long film, a keyframe every \(sparseKeyframes) s", ["-g", "\(sparseKeyframes * 25)", "-keyint_min", "\(sparseKeyframes * 25)"]),
             (
                 "same, keyframes forced at each clip's start",
-                ["-g", "\(sparseKeyframes * 25)", "-force_key_frames", spans.map { String(format: "%.2f", ($0.start * 25).rounded(.down) / 25) }.joined(separator: ",")]
+                [
+                    "-g", "\(sparseKeyframes * 25)", "-force_key_frames",
+                    spans.map { String(format: "%.2f", ($0.start * 25).rounded(.down) / 25) }.joined(separator: ","),
+                ]
             ),
             ("same, a keyframe every 2 s", ["-g", "50", "-keyint_min", "50"]),
         ]
