@@ -30,6 +30,8 @@ public actor DeviceClient {
     private var heard: String?
     private var framesSent = 0
     private var playerLost = false
+    /// Clip reports made while the room was away.
+    private var unsent: [RoomMessage] = []
 
     private enum Verdict {
         case ended(reason: String)
@@ -149,8 +151,12 @@ public actor DeviceClient {
         }
     }
 
-    private func joined(_ writer: WebSocketOutboundWriter) {
+    private func joined(_ writer: WebSocketOutboundWriter) async {
         outbound = writer
+        let waiting = unsent
+        unsent.removeAll()
+        for message in waiting { await send(message) }
+        if !waiting.isEmpty { logger.info("Sent the \(waiting.count) clip report(s) held while the room was away") }
     }
 
     private func left() {
@@ -362,15 +368,19 @@ public actor DeviceClient {
         }
     }
 
+    /// Sends a report on the clip to the room; while the room is away it waits, and goes as
+    /// soon as the client is back (a clip that ended meanwhile must still end its turn).
     private func send(_ message: RoomMessage) async {
         guard let outbound else {
-            logger.warning("Not in the room; could not send \(message.type) \(message.data?["t"]?.stringValue ?? "")")
+            logger.info("Not in the room; \(message.data?["t"]?.stringValue ?? message.type) goes when the client is back")
+            unsent.append(message)
             return
         }
         do {
             try await outbound.write(.text(message.encoded()))
         } catch {
-            logger.warning("Could not send \(message.type): \(error)")
+            logger.warning("Could not send \(message.data?["t"]?.stringValue ?? message.type) (\(error)); it goes when the client is back")
+            unsent.append(message)
         }
     }
 

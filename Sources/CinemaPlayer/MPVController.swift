@@ -19,6 +19,10 @@ public actor MPVController {
         public var arguments: [String] = []
         /// How long a play may take to start before it counts as failed.
         public var startTimeout: Duration = .seconds(10)
+        /// mpv is asked how it is this often, and one that does not answer within the limit
+        /// is taken for hung: it is killed and started again.
+        public var healthInterval: Duration = .seconds(5)
+        public var healthTimeout: Duration = .seconds(5)
 
         public init() {}
     }
@@ -92,15 +96,24 @@ public actor MPVController {
         let id = nextRequest
         nextRequest += 1
         let line = JSONValue.object(["command": command, "request_id": .number(Double(id))])
-        return try await withCheckedThrowingContinuation { continuation in
-            pending[id] = continuation
-            Task {
-                do {
-                    try await connection.send(line)
-                } catch {
-                    self.fail(id, error)
+        // Cancellable, so that a wait with a limit can give up on an mpv that stopped answering.
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                guard !Task.isCancelled else {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
+                pending[id] = continuation
+                Task {
+                    do {
+                        try await connection.send(line)
+                    } catch {
+                        self.fail(id, error)
+                    }
                 }
             }
+        } onCancel: {
+            Task { await self.fail(id, CancellationError()) }
         }
     }
 

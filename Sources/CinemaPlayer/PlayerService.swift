@@ -3,6 +3,10 @@ import Foundation
 import Logging
 public import ServiceLifecycle
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The TV's player: keeps one mpv running for as long as it runs (started again if it exits or
 /// is killed), plays clips on it one at a time, and tells its listeners what happens.
 public actor PlayerService {
@@ -52,14 +56,19 @@ public actor PlayerService {
     private var loading = false
     private var waitingToLoad: [CheckedContinuation<Void, Never>] = []
 
+    /// Where overlays are written for mpv to read; each is removed once its clip has started.
+    private let overlayDirectory: URL
+
     public init(
         options: MPVController.Options,
         socketPath: String,
         idleScreen: IdleScreen = .black,
+        overlayDirectory: URL = FileManager.default.temporaryDirectory,
         logger: Logger = Logger(label: "cinema.player")
     ) {
         self.options = options
         self.idleScreen = idleScreen
+        self.overlayDirectory = overlayDirectory
         self.socketPath = socketPath
         self.logger = logger
     }
@@ -70,7 +79,12 @@ public actor PlayerService {
             do {
                 try await MPVController.withMPV(options: options, socketPath: socketPath) { controller in
                     await self.attach(controller)
-                    await controller.waitUntilClosed()
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { await controller.waitUntilClosed() }
+                        group.addTask { await self.watch(controller) }
+                        await group.next()
+                        group.cancelAll()
+                    }
                 }
             } catch {
                 logger.error("mpv failed", metadata: ["error": "\(error)"])
@@ -85,6 +99,33 @@ public actor PlayerService {
         }
         for waiter in waitingForMPV.values { waiter.resume(throwing: PlayerError.mpvUnreachable("the player is stopping")) }
         waitingForMPV.removeAll()
+    }
+
+    /// Asks mpv how it is, now and then, until it is gone; one that does not answer is hung
+    /// (its IPC socket open, its core stuck): it is killed, and `run` starts another.
+    private func watch(_ controller: MPVController) async {
+        guard let pid = try? await controller.processID() else { return }
+        while true {
+            do {
+                try await Task.sleep(for: options.healthInterval)
+            } catch {
+                return
+            }
+            let answer: JSONValue?
+            do {
+                answer = try await Deadline.within(options.healthTimeout) {
+                    try await controller.command(.array([.string("get_property"), .string("idle-active")]))
+                }
+            } catch {
+                return  // closed, or the watch was called off
+            }
+            if answer == nil {
+                guard !Task.isCancelled else { return }
+                logger.error("mpv (pid \(pid)) did not answer within \(options.healthTimeout); killing it to start another")
+                kill(pid, SIGKILL)
+                return
+            }
+        }
     }
 
     public func shutDown() async {
@@ -140,7 +181,7 @@ public actor PlayerService {
         // HTTP stream as unseekable and read from the film's start to reach the clip.
         if clip.source.hasPrefix("http://") || clip.source.hasPrefix("https://") { extra["force-seekable"] = "yes" }
         if let overlay = clip.overlay, !overlay.isEmpty {
-            let directory = FileManager.default.temporaryDirectory
+            let directory = overlayDirectory
             let file: URL
             do {
                 file = try overlay.write(in: directory)

@@ -15,7 +15,17 @@ public final class WatchedProcess: Sendable {
     private struct State {
         var lines: [String] = []
         var finished = false
-        var waiters: [UUID: (needle: String, continuation: CheckedContinuation<String?, Never>)] = [:]
+        var waiters: [UUID: (needle: String, occurrence: Int, continuation: CheckedContinuation<String?, Never>)] = [:]
+
+        /// The `occurrence`th line containing `needle`, if written yet.
+        func line(containing needle: String, occurrence: Int) -> String? {
+            var seen = 0
+            for line in lines where line.contains(needle) {
+                seen += 1
+                if seen == occurrence { return line }
+            }
+            return nil
+        }
     }
 
     private let state = Mutex(State())
@@ -77,18 +87,19 @@ public final class WatchedProcess: Sendable {
     /// Every line so far.
     public var log: [String] { state.withLock { $0.lines } }
 
-    /// The first line containing `needle` (already written, or the next one to be), or an error
-    /// with the log's end when none comes within `limit` or the process exits first.
+    /// The first line containing `needle` (or the `occurrence`th), already written or still to
+    /// come, or an error with the log's end when none comes within `limit` or the process exits
+    /// first.
     @discardableResult
-    public func line(containing needle: String, within limit: Duration = .seconds(30)) async throws -> String {
+    public func line(containing needle: String, occurrence: Int = 1, within limit: Duration = .seconds(30)) async throws -> String {
         let key = UUID()
         let found = try await Deadline.within(limit) {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
                     let immediate: String?? = self.state.withLock { state in
-                        if let line = state.lines.first(where: { $0.contains(needle) }) { return .some(line) }
+                        if let line = state.line(containing: needle, occurrence: occurrence) { return .some(line) }
                         if state.finished || Task.isCancelled { return .some(nil) }
-                        state.waiters[key] = (needle, continuation)
+                        state.waiters[key] = (needle, occurrence, continuation)
                         return .none
                     }
                     if let immediate { continuation.resume(returning: immediate) }
@@ -98,7 +109,9 @@ public final class WatchedProcess: Sendable {
             }
         }
         guard let line = found ?? nil else {
-            throw Failure(description: "No line containing '\(needle)' within \(limit); the log ends:\n\(log.suffix(15).joined(separator: "\n"))")
+            throw Failure(
+                description: "No line \(occurrence) containing '\(needle)' within \(limit); the log ends:\n\(log.suffix(15).joined(separator: "\n"))"
+            )
         }
         return line
     }
@@ -106,7 +119,9 @@ public final class WatchedProcess: Sendable {
     private func append(_ line: String) {
         let matched = state.withLock { state in
             state.lines.append(line)
-            let keys = state.waiters.filter { line.contains($0.value.needle) }.map(\.key)
+            let keys = state.waiters.filter {
+                line.contains($0.value.needle) && state.line(containing: $0.value.needle, occurrence: $0.value.occurrence) == line
+            }.map(\.key)
             return keys.compactMap { state.waiters.removeValue(forKey: $0)?.continuation }
         }
         for continuation in matched { continuation.resume(returning: line) }

@@ -248,3 +248,110 @@ struct ClientTests {
         }
     }
 }
+
+@Suite("cinema client when the backend dies", .timeLimit(.minutes(4)))
+struct ClientReconnectTests {
+    /// A server started aside, for a test that needs it to die and come back while another
+    /// process lives on.
+    struct Background: Sendable {
+        let server: ServerProcess
+        let signals: AsyncStream<Int32>.Continuation
+        let run: Task<Int32, any Error>
+
+        static func start(_ arguments: [String], environment: [String: String]) async throws -> Background {
+            let (up, upContinuation) = AsyncStream.makeStream(of: ServerProcess.self)
+            let (signals, signalContinuation) = AsyncStream.makeStream(of: Int32.self)
+            let run = Task {
+                let (_, status) = try await ServerProcess.run(arguments, environment: environment) { server in
+                    upContinuation.yield(server)
+                    for await signal in signals {
+                        try server.send(signal)
+                        break
+                    }
+                }
+                upContinuation.finish()
+                return status
+            }
+            var iterator = up.makeAsyncIterator()
+            guard let server = await iterator.next() else {
+                _ = try await run.value
+                throw ServerProcess.Failure(description: "cinema \(arguments.joined(separator: " ")) did not start")
+            }
+            return Background(server: server, signals: signalContinuation, run: run)
+        }
+
+        /// Sends `signal` and returns the exit status.
+        func stop(_ signal: Int32) async throws -> Int32 {
+            signals.yield(signal)
+            return try await run.value
+        }
+    }
+
+    @Test("Killed mid-clip and started again: the client rejoins, sends the clip's end it saw meanwhile, and the conversation goes on")
+    func backendKilledMidClip() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await ClientTests.home(directory)
+            let environment = ["CINEMA_HOME": home]
+            let player = try await Background.start(ClientTests.player, environment: environment)
+            let first = try await Background.start(ClientTests.serve, environment: environment)
+            let port = first.server.port
+            let connect = try await HTTPTestClient(base: first.server.base).post("/api/connect", "{}")
+            let identifier = try #require(connect.json["identifier"]?.stringValue)
+            var client = environment
+            client["CINEMA_ROOM_URL"] = connect.json["room_url"]?.stringValue
+            client["CINEMA_TOKEN"] = connect.json["token"]?.stringValue
+            client["CINEMA_PLAYER_URL"] = player.server.base
+
+            let second = Shared<Background?>(nil)
+            let (_, status, log) = try await WatchedProcess.run(["client"], environment: client) { process in
+                let greeting = try await process.line(containing: "play-clip: turn 1")
+                let clipID = try #require(ClientTests.clipID(in: greeting))
+                try await process.line(containing: "clip-started: clip \(clipID)")
+                // Killed once the backend has logged the start (a start it never heard would
+                // leave the greeting undone, and it would be chosen again).
+                try await HTTPTestClient(base: first.server.base).events("/api/sessions/\(identifier)/events") { events in
+                    for try await event in events where event.event == "clip-started" { break }
+                }
+                #expect(try await first.stop(SIGKILL) == 128 + SIGKILL)
+                try await process.line(containing: "Room connection lost")
+                // The greeting plays out while the backend is away; its end waits.
+                try await process.line(containing: "clip-ended: clip \(clipID) (eof)")
+                try await process.line(containing: "clip-ended goes when the client is back")
+
+                let restarted = try await Background.start(
+                    ["serve", "--port", "\(port)", "--log-level", "error"],
+                    environment: environment
+                )
+                second.set(restarted)
+                let http = HTTPTestClient(base: restarted.server.base)
+                // Rejoined: the greeting's turn is over, so a typed turn is answered at once.
+                try await process.line(containing: "bot-ready", occurrence: 2)
+                try await process.line(containing: "Sent the 1 clip report(s) held while the room was away")
+                let said = try await http.post("/api/sessions/\(identifier)/say", #"{"text": "Where are you going?"}"#)
+                #expect(said.status == 200, "\(said.text)")
+                try await process.line(containing: "play-clip: turn 2")
+                _ = try await http.post("/api/sessions/\(identifier)/end", "{}")
+                try await process.line(containing: "session-ended")
+            }
+            #expect(status == 0, "\(log.suffix(10))")
+            let restarted = try #require(second.get())
+            let events = try await HTTPTestClient(base: restarted.server.base).get("/api/sessions/\(identifier)").json["events"]
+            guard case .array(let list) = events else { throw ServerProcess.Failure(description: "no events") }
+            // The restarted backend took the greeting for over (a restored session has no clip in
+            // flight), so the late report changed nothing there; the device came back to it.
+            #expect(list.filter { $0["type"]?.stringValue == "participant-joined" }.count == 2)
+            #expect(list.contains { $0["type"]?.stringValue == "clip-started" && $0["data"]?["clip_id"]?.int64Value.map(String.init) != nil })
+            #expect(try await restarted.stop(SIGTERM) == 0)
+            #expect(try await player.stop(SIGTERM) == 0)
+        }
+    }
+}
+
+/// A value a test's closures share.
+final class Shared<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.withLock { value } }
+    func set(_ new: Value) { lock.withLock { value = new } }
+}

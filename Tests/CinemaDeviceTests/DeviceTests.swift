@@ -84,8 +84,9 @@ struct MicrophoneTests {
             #expect(frames.suffix(25).allSatisfy { $0.allSatisfy { $0 == 0 } }, "then silence")
             let first = frames[0]
             #expect(Int16(bitPattern: UInt16(first[0]) | UInt16(first[1]) << 8) == 1, "little-endian PCM as recorded")
-            // 49 pauses of 20 ms: about 0.98 s, never sooner.
-            #expect(elapsed >= .milliseconds(960) && elapsed < .seconds(5), "\(elapsed)")
+            // 49 pauses of 20 ms: about 0.98 s, never sooner. (Later only when the test process's
+            // threads are held by other tests' CPU work: 64 s has been seen in the full suite.)
+            #expect(elapsed >= .milliseconds(960), "\(elapsed)")
         }
     }
 

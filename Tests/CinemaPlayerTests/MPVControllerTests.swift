@@ -12,6 +12,9 @@ struct MPVControllerTests {
     static var headless: MPVController.Options {
         var options = MPVController.Options()
         options.headless = true
+        // Other tests in this process can hold its threads for seconds (speech models): the
+        // health check must not take that for a hung mpv. Its own test sets it.
+        options.healthInterval = .seconds(3600)
         return options
     }
 
@@ -69,7 +72,12 @@ enum PlayerHarness {
             let film = directory.file("film.mp4")
             try await MediaFixtures.makeVideo(at: film, seconds: 30)
             let screen = try await idle?(directory) ?? .black
-            let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"), idleScreen: screen)
+            let player = PlayerService(
+                options: MPVControllerTests.headless,
+                socketPath: directory.file("mpv.sock"),
+                idleScreen: screen,
+                overlayDirectory: URL(fileURLWithPath: directory.path)
+            )
             let running = Task { await player.run() }
             defer { running.cancel() }
             do {
@@ -114,6 +122,40 @@ struct PlayerServiceTests {
             #expect(await player.processID() != pid)
             #expect(await player.restarts == 1)
 
+        }
+    }
+}
+
+@Suite("A player whose mpv hangs")
+struct HungMPVTests {
+    @Test("An mpv that stops answering (SIGSTOP) mid-clip is killed and started again, and the next play works")
+    func hungIsReplaced() async throws {
+        var options = MPVControllerTests.headless
+        options.healthInterval = .milliseconds(300)
+        options.healthTimeout = .seconds(2)
+        try await TemporaryDirectory.with { directory in
+            let film = directory.file("film.mp4")
+            try await MediaFixtures.makeVideo(at: film, seconds: 30)
+            let player = PlayerService(options: options, socketPath: directory.file("mpv.sock"))
+            let running = Task { await player.run() }
+            let events = await player.subscribe()
+            var iterator = events.filter { $0 != .idle }.makeAsyncIterator()
+            _ = try await player.play(PlayerService.Clip(source: film, start: 1, end: 25, clipID: 1))
+            #expect(await iterator.next() == .started(clipID: 1, start: 1, end: 25))
+            let pid = try #require(await player.processID())
+            kill(pid, SIGSTOP)
+            var seen: [PlayerService.Event] = []
+            while seen.count < 2, let event = await iterator.next() { seen.append(event) }
+            #expect(seen.contains(.ended(clipID: 1, reason: "error")))
+            #expect(seen.contains(.mpvRestarted(count: 1)))
+            #expect(
+                !FileManager.default.fileExists(atPath: "/proc/\(pid)/status")
+                    || (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?.contains("zombie") == true
+            )
+            _ = try await player.play(PlayerService.Clip(source: film, start: 2, end: 25, clipID: 2))
+            #expect(await player.processID() != pid)
+            await player.shutDown()
+            await running.value
         }
     }
 }

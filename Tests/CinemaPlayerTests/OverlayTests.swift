@@ -52,7 +52,7 @@ struct OverlayTests {
             #expect(shown.whiteAtBottom > 100, "the film's line, white at the bottom: \(shown)")
             #expect(shown.yellowAtTop > 30, "the visitor's words, yellow at the top: \(shown)")
             // mpv read the overlay when the clip loaded; nothing is left behind.
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("overlay-") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("overlay-") }
             #expect(leftovers.isEmpty, "\(leftovers)")
 
             _ = try await player.play(PlayerService.Clip(source: film, start: 3, end: 25, clipID: 2))
