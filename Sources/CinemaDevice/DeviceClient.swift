@@ -259,8 +259,9 @@ public actor DeviceClient {
     private func play(_ clip: ClipRequest) async {
         current = clip.id
         let position: Double
+        let source: MediaResolver.Source
         do {
-            let source = try media.source(path: clip.path, mediaURL: absolute(clip.mediaURL))
+            source = try media.source(path: clip.path, mediaURL: absolute(clip.mediaURL))
             let overlay = configuration.overlay ? (visitor: clip.visitor, line: clip.line) : nil
             position = try await player.play(source, start: clip.start, end: clip.end, clipID: clip.id, overlay: overlay)
         } catch {
@@ -272,7 +273,12 @@ public actor DeviceClient {
             return
         }
         started.insert(clip.id)
-        logger.info("clip-started: clip \(clip.id) at \(String(format: "%.2f", position)) s")
+        let from: String
+        switch source {
+        case .file(let path): from = path
+        case .url(let url): from = url
+        }
+        logger.info("clip-started: clip \(clip.id) at \(String(format: "%.2f", position)) s of \(from)")
         await send(.clipStarted(clip.id, at: Timestamp.string(Date())))
         if let reason = earlyEnds.removeValue(forKey: clip.id) { await ended(clip.id, reason: reason) }
     }

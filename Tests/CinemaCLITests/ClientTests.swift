@@ -10,46 +10,35 @@ import Glibc
 /// The TV end to end: a real `cinema serve`, `cinema player` (headless mpv) and `cinema client`,
 /// each its own process, talking over loopback.
 @Suite("cinema client with a backend and a player", .timeLimit(.minutes(4)))
-struct ClientTests {
+struct EndToEndClientTests {
     /// A data directory whose library is one short film with its dialogue beside it.
-    static func home(_ directory: TemporaryDirectory) async throws -> (home: String, video: String) {
+    /// `greeting` is how long "Good evening." is said: a test that must act while it plays
+    /// makes it long.
+    static func home(_ directory: TemporaryDirectory, greeting: Int = 2) async throws -> (home: String, video: String) {
         let films = directory.file("films")
         try FileManager.default.createDirectory(atPath: films, withIntermediateDirectories: true)
+        let lines: [(String, Double)] = [
+            ("Good evening.", Double(greeting) - 0.6), ("Who are you?", 2), ("I am nobody at all.", 2),
+            ("Where are you going?", 2), ("Home, to my mother.", 2), ("Goodbye, my friend.", 2),
+        ]
+        var srt = ""
+        var at = 1.0
+        for (number, (text, length)) in lines.enumerated() {
+            srt += "\(number + 1)\n\(Self.timecode(at)) --> \(Self.timecode(at + length))\n\(text)\n\n"
+            at += length + 1.5
+        }
         let video = films + "/Evening.mp4"
-        try await MediaFixtures.makeVideo(at: video, seconds: 24)
-        _ = try directory.write(
-            "films/Evening.srt",
-            """
-            1
-            00:00:01,000 --> 00:00:02,400
-            Good evening.
-
-            2
-            00:00:04,000 --> 00:00:06,000
-            Who are you?
-
-            3
-            00:00:07,000 --> 00:00:09,000
-            I am nobody at all.
-
-            4
-            00:00:11,000 --> 00:00:13,000
-            Where are you going?
-
-            5
-            00:00:14,000 --> 00:00:16,000
-            Home, to my mother.
-
-            6
-            00:00:18,000 --> 00:00:20,000
-            Goodbye, my friend.
-
-            """
-        )
+        try await MediaFixtures.makeVideo(at: video, seconds: at + 3)
+        _ = try directory.write("films/Evening.srt", srt)
         let home = directory.file("home")
         let index = try await CinemaExecutable.run(["index", films], environment: ["CINEMA_HOME": home])
         #expect(index.status == 0, "\(index.standardError)")
         return (home, video)
+    }
+
+    static func timecode(_ seconds: Double) -> String {
+        let millis = Int((seconds * 1000).rounded())
+        return String(format: "%02d:%02d:%02d,%03d", millis / 3_600_000, millis / 60_000 % 60, millis / 1000 % 60, millis % 1000)
     }
 
     static let serve = ["serve", "--port", "0", "--log-level", "error"]
@@ -139,12 +128,14 @@ struct ClientTests {
                 let player = try #require(player)
                 var environment = session.environment
                 environment["CINEMA_AUDIO_FILE"] = wav
+                environment["CINEMA_MEDIA_ROOTS"] = directory.file("films")
                 let (_, status, log) = try await WatchedProcess.run(["client"], environment: environment) { client in
                     try await client.line(containing: "bot-ready: joined the room")
                     let greeting = try await client.line(containing: "play-clip: turn 1")
                     #expect(greeting.contains("Good evening."), "\(greeting)")
                     let greetingID = try #require(Self.clipID(in: greeting))
-                    try await client.line(containing: "clip-started: clip \(greetingID)")
+                    let local = try await client.line(containing: "clip-started: clip \(greetingID)")
+                    #expect(local.contains("/films/Evening.mp4"), "read from disk under the data directory's media root: \(local)")
                     try await client.line(containing: "clip-ended: clip \(greetingID) (eof)")
 
                     let heard = try await client.line(containing: "user-transcription:", within: .seconds(60))
@@ -207,6 +198,32 @@ struct ClientTests {
         }
     }
 
+    @Test("A film outside the media roots streams from the backend's media URL, seekable, and plays the clip's span")
+    func streamedFromBackend() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, video) = try await Self.home(directory)
+            try await Self.withInstallation(home: home) { backend, player, session in
+                let player = try #require(player)
+                var environment = session.environment
+                environment["CINEMA_MEDIA_ROOTS"] = directory.file("elsewhere")
+                let (_, status, log) = try await WatchedProcess.run(["client"], environment: environment) { client in
+                    let started = try await client.line(containing: "clip-started: clip")
+                    #expect(started.contains(" of \(backend.base)/media/"), "\(started)")
+                    #expect(!started.contains(video))
+                    // The span, not the film from its start: the HTTP stream was seeked.
+                    let at = started.range(of: " at ").map { started[$0.upperBound...].prefix { $0 != " " } }
+                    let position = try #require(at.flatMap { Double($0) })
+                    #expect(position >= 0.6 && position < 2.9, "\(started)")
+                    #expect(try await player.get("/health").json["mpv_running"]?.boolValue == true)
+                    try await client.line(containing: "clip-ended: clip")
+                    _ = try await backend.post("/api/sessions/\(session.identifier)/end", "{}")
+                    try await client.line(containing: "session-ended")
+                }
+                #expect(status == 0, "\(log.suffix(10))")
+            }
+        }
+    }
+
     @Test("No player: each play fails with a message saying so; SIGTERM leaves the room and exits 0 with the session still live")
     func noPlayerAndSignal() async throws {
         try await TemporaryDirectory.with { directory in
@@ -250,7 +267,7 @@ struct ClientTests {
 }
 
 @Suite("cinema client when the backend dies", .timeLimit(.minutes(4)))
-struct ClientReconnectTests {
+struct EndToEndReconnectTests {
     /// A server started aside, for a test that needs it to die and come back while another
     /// process lives on.
     struct Background: Sendable {
@@ -290,10 +307,11 @@ struct ClientReconnectTests {
     @Test("Killed mid-clip and started again: the client rejoins, sends the clip's end it saw meanwhile, and the conversation goes on")
     func backendKilledMidClip() async throws {
         try await TemporaryDirectory.with { directory in
-            let (home, _) = try await ClientTests.home(directory)
+            // A greeting of 14 s, so that the backend is surely killed while it plays.
+            let (home, _) = try await EndToEndClientTests.home(directory, greeting: 14)
             let environment = ["CINEMA_HOME": home]
-            let player = try await Background.start(ClientTests.player, environment: environment)
-            let first = try await Background.start(ClientTests.serve, environment: environment)
+            let player = try await Background.start(EndToEndClientTests.player, environment: environment)
+            let first = try await Background.start(EndToEndClientTests.serve, environment: environment)
             let port = first.server.port
             let connect = try await HTTPTestClient(base: first.server.base).post("/api/connect", "{}")
             let identifier = try #require(connect.json["identifier"]?.stringValue)
@@ -305,7 +323,7 @@ struct ClientReconnectTests {
             let second = Shared<Background?>(nil)
             let (_, status, log) = try await WatchedProcess.run(["client"], environment: client) { process in
                 let greeting = try await process.line(containing: "play-clip: turn 1")
-                let clipID = try #require(ClientTests.clipID(in: greeting))
+                let clipID = try #require(EndToEndClientTests.clipID(in: greeting))
                 try await process.line(containing: "clip-started: clip \(clipID)")
                 // Killed once the backend has logged the start (a start it never heard would
                 // leave the greeting undone, and it would be chosen again).
