@@ -168,6 +168,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The station: the dashboard's server, and one supervised client process per session.
+        .target(
+            name: "CinemaStation",
+            dependencies: [
+                "CinemaCore",
+                "CinemaHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The TV's client for one session: the room, the microphone, the player.
         .target(
             name: "CinemaDevice",
@@ -261,7 +279,7 @@ let package = Package(
         // Runs the built `cinema` binary the way a user would.
         .testTarget(
             name: "CinemaCLITests",
-            dependencies: ["cinema", "CinemaCore", "CinemaTestSupport"],
+            dependencies: ["cinema", "CinemaCore", "CinemaStation", "CinemaTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

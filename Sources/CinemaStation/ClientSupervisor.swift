@@ -1,0 +1,299 @@
+public import CinemaCore
+public import Foundation
+public import Logging
+import Subprocess
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts one `cinema client` per session and keeps it going for as long as its session lives:
+/// a client that fails is started again with backoff, one whose session ended is left ended, and
+/// each is recorded in `station.sqlite`, so that a station started again can stop the ones a
+/// crash of its own left behind.
+public actor ClientSupervisor {
+    /// A session's client, as the dashboard asks for it.
+    public struct Launch: Sendable {
+        public var roomURL: String
+        public var token: String
+        public var backendURL: String
+        public var identifier: String?
+
+        public init(roomURL: String, token: String, backendURL: String, identifier: String?) {
+            self.roomURL = roomURL
+            self.token = token
+            self.backendURL = backendURL
+            self.identifier = identifier
+        }
+    }
+
+    public struct Settings: Sendable {
+        /// The `cinema` executable clients run from: the station's own.
+        public var executable: String
+        public var playerURL: String
+        public var logsDirectory: String
+        /// More environment for every client (`CINEMA_HOME`, `CINEMA_AUDIO_DEVICE`, …).
+        public var environment: [String: String] = [:]
+        /// SIGTERM, then SIGKILL after this.
+        public var grace: Duration = .seconds(5)
+        public var backoff = Backoff(initial: .seconds(1), maximum: .seconds(30))
+        /// This many failures within `crashWindow` raise needs-help on the session.
+        public var crashLimit = 5
+        public var crashWindow: Duration = .seconds(60)
+
+        public init(executable: String, playerURL: String, logsDirectory: String) {
+            self.executable = executable
+            self.playerURL = playerURL
+            self.logsDirectory = logsDirectory
+        }
+    }
+
+    private struct Running {
+        var task: Task<Void, Never>
+        var identity: ProcessIdentity?
+        var stopping = false
+    }
+
+    public let settings: Settings
+    private let database: StationDatabase
+    private let sessions: any SessionProbe
+    private let logger: Logger
+    private var running: [Int64: Running] = [:]
+    /// The latest record of each supervised client.
+    private var records: [Int64: ClientRecord] = [:]
+
+    public init(settings: Settings, database: StationDatabase, sessions: any SessionProbe, logger: Logger) {
+        self.settings = settings
+        self.database = database
+        self.sessions = sessions
+        self.logger = logger
+    }
+
+    // MARK: Starting
+
+    /// Starts the session's client and returns its record once the process runs.
+    public func start(_ launch: Launch) async throws(StationError) -> ClientRecord {
+        for (name, value) in [("roomUrl", launch.roomURL), ("backendUrl", launch.backendURL)] {
+            guard let url = URL(string: value), url.host != nil, ["ws", "wss", "http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+                throw .spawn("'\(name)' must be a ws(s):// or http(s):// URL with a host, not '\(value)'")
+            }
+        }
+        guard !launch.token.isEmpty, launch.token.count < 4096, !launch.token.contains(where: \.isNewline) else {
+            throw .spawn("'token' must be the room token /api/connect returned")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: settings.logsDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw .spawn("could not create the log folder \(settings.logsDirectory): \(error)")
+        }
+        let name = (launch.identifier ?? UUID().uuidString).filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(64)
+        let record = try await database.insert(
+            ClientRecord(
+                id: nil,
+                pid: 0,
+                processStart: 0,
+                identifier: launch.identifier,
+                roomURL: launch.roomURL,
+                backendURL: launch.backendURL,
+                startedAt: Date(),
+                state: .restarting,
+                restarts: 0,
+                exitCode: nil,
+                logPath: settings.logsDirectory + "/client-\(name).log"
+            )
+        )
+        guard let id = record.id else { throw .spawn("the client's record got no id") }
+        let (first, firstContinuation) = AsyncStream.makeStream(of: Result<ClientRecord, StationError>.self)
+        records[id] = record
+        let task = Task { await self.supervise(id: id, record: record, launch: launch, first: firstContinuation) }
+        running[id] = Running(task: task)
+        var iterator = first.makeAsyncIterator()
+        guard let outcome = await iterator.next() else { throw .spawn("the client ended before it started") }
+        return try outcome.get()
+    }
+
+    /// Runs the client, and again after each failure while its session lives.
+    private func supervise(
+        id: Int64,
+        record: ClientRecord,
+        launch: Launch,
+        first: AsyncStream<Result<ClientRecord, StationError>>.Continuation
+    ) async {
+        var record = record
+        var backoff = settings.backoff
+        var crashes: [ContinuousClock.Instant] = []
+        var helpRaised = false
+        let log = RotatingLog(path: record.logPath)
+        defer {
+            log.close()
+            first.finish()
+        }
+        while true {
+            let status: Int32
+            do {
+                status = try await runOnce(id: id, launch: launch, log: log) { identity in
+                    await self.began(id, as: identity, first: first)
+                }
+                record = records[id] ?? record
+            } catch {
+                logger.error("Could not start a client: \(error)", metadata: ["session": "\(launch.identifier ?? "?")"])
+                record.state = .exited
+                await save(record)
+                first.yield(.failure(.spawn("\(error)")))
+                break
+            }
+            record.exitCode = status
+            log.write(line: "[station] the client exited with status \(status)")
+            if running[id]?.stopping == true || status == 0 {
+                record.state = .exited
+                await save(record)
+                break
+            }
+            // A failure: again, while the session lives.
+            let now = ContinuousClock.now
+            crashes = crashes.filter { now - $0 < settings.crashWindow } + [now]
+            if crashes.count >= settings.crashLimit, !helpRaised, let identifier = launch.identifier {
+                helpRaised = true
+                await sessions.raiseNeedsHelp(
+                    identifier,
+                    backend: launch.backendURL,
+                    reason: "The TV's client failed \(crashes.count) times within \(settings.crashWindow); see \(record.logPath)"
+                )
+            }
+            guard await sessions.isLive(launch.identifier, backend: launch.backendURL) else {
+                record.state = .exited
+                await save(record)
+                break
+            }
+            record.state = .restarting
+            record.restarts += 1
+            await save(record)
+            let pause = backoff.next()
+            logger.warning("A client failed (status \(status)); starting it again in \(pause)", metadata: ["session": "\(launch.identifier ?? "?")"])
+            try? await Task.sleep(for: pause)
+            if running[id]?.stopping == true {
+                record.state = .exited
+                await save(record)
+                break
+            }
+        }
+        running[id] = nil
+    }
+
+    private func save(_ record: ClientRecord) async {
+        if let id = record.id { records[id] = record }
+        try? await database.update(record)
+    }
+
+    /// One run of the client; `started` is called with its identity once it runs. Returns the
+    /// exit status as a shell reports it.
+    private func runOnce(
+        id: Int64,
+        launch: Launch,
+        log: RotatingLog,
+        started: @escaping @Sendable (ProcessIdentity) async -> Void
+    ) async throws -> Int32 {
+        var environment: [Environment.Key: String] = [
+            "CINEMA_ROOM_URL": launch.roomURL,
+            "CINEMA_TOKEN": launch.token,
+            "CINEMA_BACKEND_URL": launch.backendURL,
+            "CINEMA_PLAYER_URL": settings.playerURL,
+        ]
+        for (key, value) in settings.environment { environment[Environment.Key(stringLiteral: key)] = value }
+        let result = try await Subprocess.run(
+            .path(FilePath(settings.executable)),
+            arguments: ["client"],
+            environment: .inherit.updating(environment),
+            input: .none,
+            output: .sequence,
+            error: .combinedWithOutput
+        ) { execution in
+            let pid = execution.processIdentifier.value
+            let identity = ProcessIdentity.current(pid) ?? ProcessIdentity(pid: pid, start: 0)
+            await self.running(id, as: identity)
+            await started(identity)
+            for try await line in execution.standardOutput.strings() { log.write(line: line) }
+        }
+        switch result.terminationStatus {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
+    }
+
+    private func running(_ id: Int64, as identity: ProcessIdentity) {
+        running[id]?.identity = identity
+    }
+
+    /// A run of the client has begun: recorded, and the first one answers `start`.
+    private func began(_ id: Int64, as identity: ProcessIdentity, first: AsyncStream<Result<ClientRecord, StationError>>.Continuation) async {
+        guard var record = records[id] else { return }
+        record.pid = identity.pid
+        record.processStart = identity.start
+        record.state = .running
+        record.exitCode = nil
+        records[id] = record
+        await save(record)
+        first.yield(.success(record))
+    }
+
+    /// Returns once the client of `record` is over for good (its session ended, or it was
+    /// stopped), not merely between two runs.
+    public func finished(_ record: Int64) async {
+        await running[record]?.task.value
+    }
+
+    // MARK: Stopping
+
+    /// Stops a client: SIGTERM, then SIGKILL after the grace. It is not started again.
+    public func stop(pid: Int32) async throws(StationError) -> ClientRecord {
+        guard let (id, entry) = running.first(where: { $0.value.identity?.pid == pid }) else {
+            throw .unknownClient(pid)
+        }
+        running[id]?.stopping = true
+        if let identity = entry.identity { await Self.terminate(identity, grace: settings.grace) }
+        await entry.task.value
+        guard let record = records[id] else { throw .unknownClient(pid) }
+        return record
+    }
+
+    /// Every client: the station is stopping.
+    public func stopAll() async {
+        for (id, entry) in running {
+            running[id]?.stopping = true
+            if let identity = entry.identity { await Self.terminate(identity, grace: settings.grace) }
+        }
+        for entry in running.values { await entry.task.value }
+    }
+
+    /// Clients a previous run of the station left running (the same PID and start time as
+    /// recorded): stopped, and recorded as exited. Returns their PIDs.
+    public func stopOrphans() async throws(StationError) -> [Int32] {
+        var stopped: [Int32] = []
+        for var record in try await database.unfinished() where running[record.id ?? -1] == nil {
+            let identity = ProcessIdentity(pid: record.pid, start: record.processStart)
+            if record.pid > 0, identity.isRunning {
+                logger.warning("Stopping a client left by an earlier station (PID \(record.pid), session \(record.identifier ?? "?"))")
+                await Self.terminate(identity, grace: settings.grace)
+                stopped.append(record.pid)
+            }
+            record.state = .exited
+            try await database.update(record)
+        }
+        return stopped
+    }
+
+    /// SIGTERM, then SIGKILL if it still runs after `grace`. Checked against the start time, so
+    /// that a PID handed to another process meanwhile is never signalled.
+    static func terminate(_ identity: ProcessIdentity, grace: Duration) async {
+        guard identity.isRunning else { return }
+        kill(identity.pid, SIGTERM)
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace
+        // The process is not ours to wait for (it may be an orphan), so its end is looked for.
+        while identity.isRunning && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if identity.isRunning { kill(identity.pid, SIGKILL) }
+    }
+}

@@ -1,0 +1,113 @@
+import CinemaCore
+import CinemaStation
+import CinemaTestSupport
+import Foundation
+import Logging
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The station's supervision of real `cinema client` processes against a real backend.
+@Suite("The station's client supervisor", .timeLimit(.minutes(3)))
+struct EndToEndSupervisorTests {
+    @Test("A client killed with SIGKILL is started again and rejoins; once the session ends it exits 0 and stays ended")
+    func restartsWhileLive() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await EndToEndClientTests.home(directory)
+            let (_, _) = try await ServerProcess.run(EndToEndClientTests.serve, environment: ["CINEMA_HOME": home]) { backend in
+                try await EndToEndClientTests.stopping(backend) {
+                    let http = HTTPTestClient(base: backend.base)
+                    let connect = try await http.post("/api/connect", "{}")
+                    let identifier = try #require(connect.json["identifier"]?.stringValue)
+                    let database = try StationDatabase.open(path: directory.file("station.sqlite"))
+                    var settings = ClientSupervisor.Settings(
+                        executable: CinemaExecutable.path,
+                        playerURL: "http://127.0.0.1:9",
+                        logsDirectory: directory.file("logs")
+                    )
+                    settings.environment = ["CINEMA_HOME": home]
+                    settings.backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(1))
+                    var logger = Logger(label: "test-station")
+                    logger.logLevel = .critical
+                    let supervisor = ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger)
+
+                    try await http.events("/api/sessions/\(identifier)/events") { events in
+                        var joins = 0
+                        let first = try await supervisor.start(
+                            .init(
+                                roomURL: try #require(connect.json["room_url"]?.stringValue),
+                                token: try #require(connect.json["token"]?.stringValue),
+                                backendURL: backend.base,
+                                identifier: identifier
+                            )
+                        )
+                        #expect(first.state == .running && first.pid > 0)
+                        for try await event in events where event.event == "participant-joined" {
+                            joins += 1
+                            if joins == 1 {
+                                kill(first.pid, SIGKILL)
+                            } else {
+                                break
+                            }
+                        }
+                        let clients = try await database.clients()
+                        #expect(clients.count == 1)
+                        #expect(clients.first?.restarts == 1)
+                        #expect(clients.first?.state == .running)
+                        #expect(clients.first.map { $0.pid != first.pid && $0.pid > 0 } == true)
+                        #expect(clients.first?.exitCode == nil)
+
+                        _ = try await http.post("/api/sessions/\(identifier)/end", "{}")
+                        try await supervisor.finished(try #require(first.id))
+                        let ended = try #require(try await database.clients().first)
+                        #expect(ended.state == .exited)
+                        #expect(ended.exitCode == 0)
+                        #expect(ended.restarts == 1)
+                        let log = try String(contentsOfFile: ended.logPath, encoding: .utf8)
+                        #expect(log.contains("session-ended: operator"), "\(log.suffix(500))")
+                        #expect(log.contains("the client exited with status 137"))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("A stopped client is not started again; a bad room URL or token is refused before anything runs")
+    func stopAndRefuse() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await EndToEndClientTests.home(directory)
+            try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
+                let database = try StationDatabase.open(path: directory.file("station.sqlite"))
+                let settings = ClientSupervisor.Settings(
+                    executable: CinemaExecutable.path,
+                    playerURL: "http://127.0.0.1:9",
+                    logsDirectory: directory.file("logs")
+                )
+                var logger = Logger(label: "test-station")
+                logger.logLevel = .critical
+                let supervisor = ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger)
+                let room = try #require(session.environment["CINEMA_ROOM_URL"])
+                let token = try #require(session.environment["CINEMA_TOKEN"])
+                let base = backend.base
+
+                await #expect(throws: StationError.self) {
+                    try await supervisor.start(.init(roomURL: "file:///etc/passwd", token: token, backendURL: base, identifier: session.identifier))
+                }
+                await #expect(throws: StationError.self) {
+                    try await supervisor.start(.init(roomURL: room, token: "", backendURL: base, identifier: session.identifier))
+                }
+                let client = try await supervisor.start(.init(roomURL: room, token: token, backendURL: base, identifier: session.identifier))
+                let stopped = try await supervisor.stop(pid: client.pid)
+                #expect(stopped.state == .exited)
+                #expect(stopped.restarts == 0)
+                #expect(kill(client.pid, 0) != 0, "the process is gone")
+                await #expect(throws: StationError.self) { try await supervisor.stop(pid: client.pid) }
+                // The session lives on: a station stopping its client does not end it.
+                let summary = try await backend.get("/api/sessions/\(session.identifier)").json["session"]
+                #expect(summary?["status"]?.stringValue != "ended")
+            }
+        }
+    }
+}
