@@ -302,6 +302,12 @@ struct EndToEndReconnectTests {
             signals.yield(signal)
             return try await run.value
         }
+
+        /// For a test that failed midway: the server must not outlive it.
+        func kill() async {
+            signals.yield(SIGKILL)
+            _ = try? await run.value
+        }
     }
 
     @Test("Killed mid-clip and started again: the client rejoins, sends the clip's end it saw meanwhile, and the conversation goes on")
@@ -312,56 +318,78 @@ struct EndToEndReconnectTests {
             let environment = ["CINEMA_HOME": home]
             let player = try await Background.start(EndToEndClientTests.player, environment: environment)
             let first = try await Background.start(EndToEndClientTests.serve, environment: environment)
-            let port = first.server.port
-            let connect = try await HTTPTestClient(base: first.server.base).post("/api/connect", "{}")
-            let identifier = try #require(connect.json["identifier"]?.stringValue)
-            var client = environment
-            client["CINEMA_ROOM_URL"] = connect.json["room_url"]?.stringValue
-            client["CINEMA_TOKEN"] = connect.json["token"]?.stringValue
-            client["CINEMA_PLAYER_URL"] = player.server.base
-
             let second = Shared<Background?>(nil)
-            let (_, status, log) = try await WatchedProcess.run(["client"], environment: client) { process in
-                let greeting = try await process.line(containing: "play-clip: turn 1")
-                let clipID = try #require(EndToEndClientTests.clipID(in: greeting))
-                try await process.line(containing: "clip-started: clip \(clipID)")
-                // Killed once the backend has logged the start (a start it never heard would
-                // leave the greeting undone, and it would be chosen again).
-                try await HTTPTestClient(base: first.server.base).events("/api/sessions/\(identifier)/events") { events in
-                    for try await event in events where event.event == "clip-started" { break }
-                }
-                #expect(try await first.stop(SIGKILL) == 128 + SIGKILL)
-                try await process.line(containing: "Room connection lost")
-                // The greeting plays out while the backend is away; its end waits.
-                try await process.line(containing: "clip-ended: clip \(clipID) (eof)")
-                try await process.line(containing: "clip-ended goes when the client is back")
-
-                let restarted = try await Background.start(
-                    ["serve", "--port", "\(port)", "--log-level", "error"],
+            do {
+                let port = first.server.port
+                let connect = try await HTTPTestClient(base: first.server.base).post("/api/connect", "{}")
+                let identifier = try #require(connect.json["identifier"]?.stringValue)
+                var client = environment
+                client["CINEMA_ROOM_URL"] = connect.json["room_url"]?.stringValue
+                client["CINEMA_TOKEN"] = connect.json["token"]?.stringValue
+                client["CINEMA_PLAYER_URL"] = player.server.base
+                try await Self.killAndRejoin(
+                    client: client,
+                    first: first,
+                    second: second,
+                    port: port,
+                    identifier: identifier,
                     environment: environment
                 )
-                second.set(restarted)
-                let http = HTTPTestClient(base: restarted.server.base)
-                // Rejoined: the greeting's turn is over, so a typed turn is answered at once.
-                try await process.line(containing: "bot-ready", occurrence: 2)
-                try await process.line(containing: "Sent the 1 clip report(s) held while the room was away")
-                let said = try await http.post("/api/sessions/\(identifier)/say", #"{"text": "Where are you going?"}"#)
-                #expect(said.status == 200, "\(said.text)")
-                try await process.line(containing: "play-clip: turn 2")
-                _ = try await http.post("/api/sessions/\(identifier)/end", "{}")
-                try await process.line(containing: "session-ended")
+                #expect(try await player.stop(SIGTERM) == 0)
+            } catch {
+                for server in [player, first, second.get()].compactMap({ $0 }) { await server.kill() }
+                throw error
             }
-            #expect(status == 0, "\(log.suffix(10))")
-            let restarted = try #require(second.get())
-            let events = try await HTTPTestClient(base: restarted.server.base).get("/api/sessions/\(identifier)").json["events"]
-            guard case .array(let list) = events else { throw ServerProcess.Failure(description: "no events") }
-            // The restarted backend took the greeting for over (a restored session has no clip in
-            // flight), so the late report changed nothing there; the device came back to it.
-            #expect(list.filter { $0["type"]?.stringValue == "participant-joined" }.count == 2)
-            #expect(list.contains { $0["type"]?.stringValue == "clip-started" && $0["data"]?["clip_id"]?.int64Value.map(String.init) != nil })
-            #expect(try await restarted.stop(SIGTERM) == 0)
-            #expect(try await player.stop(SIGTERM) == 0)
         }
+    }
+
+    private static func killAndRejoin(
+        client: [String: String],
+        first: Background,
+        second: Shared<Background?>,
+        port: Int,
+        identifier: String,
+        environment: [String: String]
+    ) async throws {
+        let (_, status, log) = try await WatchedProcess.run(["client"], environment: client) { process in
+            let greeting = try await process.line(containing: "play-clip: turn 1")
+            let clipID = try #require(EndToEndClientTests.clipID(in: greeting))
+            try await process.line(containing: "clip-started: clip \(clipID)")
+            // Killed once the backend has logged the start (a start it never heard would
+            // leave the greeting undone, and it would be chosen again).
+            try await HTTPTestClient(base: first.server.base).events("/api/sessions/\(identifier)/events") { events in
+                for try await event in events where event.event == "clip-started" { break }
+            }
+            #expect(try await first.stop(SIGKILL) == 128 + SIGKILL)
+            try await process.line(containing: "Room connection lost")
+            // The greeting plays out while the backend is away; its end waits.
+            try await process.line(containing: "clip-ended: clip \(clipID) (eof)")
+            try await process.line(containing: "clip-ended goes when the client is back")
+
+            let restarted = try await Background.start(
+                ["serve", "--port", "\(port)", "--log-level", "error"],
+                environment: environment
+            )
+            second.set(restarted)
+            let http = HTTPTestClient(base: restarted.server.base)
+            // Rejoined: the greeting's turn is over, so a typed turn is answered at once.
+            try await process.line(containing: "bot-ready", occurrence: 2)
+            try await process.line(containing: "Sent the 1 clip report(s) held while the room was away")
+            let said = try await http.post("/api/sessions/\(identifier)/say", #"{"text": "Where are you going?"}"#)
+            #expect(said.status == 200, "\(said.text)")
+            try await process.line(containing: "play-clip: turn 2")
+            _ = try await http.post("/api/sessions/\(identifier)/end", "{}")
+            try await process.line(containing: "session-ended")
+        }
+        #expect(status == 0, "\(log.suffix(10))")
+        let restarted = try #require(second.get())
+        let events = try await HTTPTestClient(base: restarted.server.base).get("/api/sessions/\(identifier)").json["events"]
+        guard case .array(let list) = events else { throw ServerProcess.Failure(description: "no events") }
+        // The restarted backend took the greeting for over (a restored session has no clip in
+        // flight), so the late report changed nothing there; the device came back to it.
+        #expect(list.filter { $0["type"]?.stringValue == "participant-joined" }.count == 2)
+        #expect(list.contains { $0["type"]?.stringValue == "clip-started" && $0["data"]?["clip_id"]?.int64Value.map(String.init) != nil })
+        #expect(try await restarted.stop(SIGTERM) == 0)
     }
 }
 
