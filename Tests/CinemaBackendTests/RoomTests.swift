@@ -75,10 +75,17 @@ struct RoomTests {
             #expect(again?.closeCode == .normalClosure)
 
             let types = try await backend.eventTypes(of: session.identifier)
+            // The observer's join and the device's greeting (its state change) race: either
+            // may be logged first. Everything from the greeting's decision on is in order.
+            #expect(types.first == "session-created")
             #expect(
-                types == [
-                    "session-created", "participant-joined", "participant-joined", "state-changed", "decision", "clip-started", "clip-ended",
-                    "state-changed", "visitor-text", "decision", "clip-started", "clip-ended", "state-changed", "session-ended",
+                types.dropFirst().prefix(3).sorted() == ["participant-joined", "participant-joined", "state-changed"],
+                "\(types)"
+            )
+            #expect(
+                Array(types.dropFirst(4)) == [
+                    "decision", "clip-started", "clip-ended", "state-changed", "visitor-text", "decision", "clip-started", "clip-ended",
+                    "state-changed", "session-ended",
                 ]
             )
             let status = try await backend.session(session.identifier)
