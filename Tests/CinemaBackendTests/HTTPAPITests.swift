@@ -175,7 +175,8 @@ struct HTTPAPITests {
                     #"{"text": "hi"}"#,
                     headers: ["Authorization": "Bearer \(backend.operatorToken)"]
                 )
-                return try await observer.next("user-transcription").data?["text"]?.stringValue
+                // Speech is decoded beside everything else the suite runs: give it time.
+                return try await observer.next("user-transcription", within: .seconds(60)).data?["text"]?.stringValue
             }
             #expect(joined == "hi")
             // Open: health, conversation status, search.

@@ -41,8 +41,10 @@ struct MPVControllerTests {
                 }
                 await mpv.unsubscribe(key)
                 #expect(ended?.0 == "eof")
-                // One second of film, played in real time (and not much later on a loaded machine).
-                #expect(ended.map { $0.1 > .milliseconds(800) && $0.1 < .seconds(8) } == true, "\(String(describing: ended))")
+                // One second of film, played in real time: never sooner. (On the loaded suite's
+                // machine 8 s was once not enough, so the upper bound only catches a clip that
+                // never ends.)
+                #expect(ended.map { $0.1 > .milliseconds(800) && $0.1 < .seconds(60) } == true, "\(String(describing: ended))")
 
                 await #expect(throws: PlayerError.self) { try await mpv.play(directory.file("absent.mp4"), start: 0, end: 1) }
                 // Still there, idle, and able to play again.
