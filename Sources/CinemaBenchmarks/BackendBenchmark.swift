@@ -471,16 +471,3 @@ struct ProcessSample {
         peakMiB = kilobytes("VmHWM:") / 1024
     }
 }
-
-/// A value several tasks read and write, behind a lock.
-final class Shared<Value: Sendable>: Sendable {
-    private let state: Mutex<Value>
-
-    init(_ value: Value) {
-        state = Mutex(value)
-    }
-
-    func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T {
-        state.withLock { body(&$0) }
-    }
-}

@@ -83,7 +83,7 @@ struct ClientBenchmark: AsyncParsableCommand {
                     let elapsed = clock.now - start
                     _ = try await http.post("/api/sessions/\(identifier)/end", "{}")
                     try await process.line(containing: "session-ended")
-                    return (before, after, peak, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                    return (before, after, peak, elapsed / .seconds(1))
                 }
                 let (before, after, peak, elapsed) = report
                 try player.send(SIGTERM)

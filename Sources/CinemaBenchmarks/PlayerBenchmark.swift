@@ -111,7 +111,7 @@ struct PlayerBenchmark: AsyncParsableCommand {
                         failures += 1
                         continue
                     }
-                    latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                    latencies.append(elapsed / .milliseconds(1))
                     offsets.append(((reply.json["position"]?.doubleValue ?? clip.start) - clip.start) * 1000)
                     _ = try await http.post("/stop", "")
                 }

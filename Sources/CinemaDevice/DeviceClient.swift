@@ -107,7 +107,7 @@ public actor DeviceClient {
                 throw .gaveUp("the room at \(configuration.roomURL.absoluteString) has been unreachable for \(waited) (\(why.reason))")
             }
             let pause = backoff.next()
-            let seconds = String(format: "%.1f", Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+            let seconds = String(format: "%.1f", pause / .seconds(1))
             logger.warning("Room connection lost (\(why.reason)); reconnecting in \(seconds) s (attempt \(backoff.failures))")
             do {
                 try await Task.sleep(for: pause)

@@ -85,7 +85,7 @@ public struct DeviceConfiguration: Sendable {
 
     /// Roots as the files under them will be compared: absolute, without `..` or symlinks.
     static func resolvedRoots(_ roots: [String]) -> [String] {
-        roots.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+        roots.map(MediaResolver.resolved)
     }
 
     /// `ws://host:port/rooms/ID` → `http://host:port`.

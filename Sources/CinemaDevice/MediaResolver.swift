@@ -27,11 +27,16 @@ struct MediaResolver: Sendable {
         throw .unplayable("the clip has no video: its film was indexed from subtitles only")
     }
 
+    /// A path as it is compared with the roots: absolute, without `..` or symlinks.
+    static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
     /// The path if it names a file that exists under one of the roots, with `..` and symlinks
     /// resolved first, so that neither leads outside.
     private func local(_ path: String) -> String? {
         guard path.hasPrefix("/") else { return nil }
-        let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let resolved = Self.resolved(path)
         guard roots.contains(where: { root in root == "/" || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") }) else { return nil }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }

@@ -392,12 +392,3 @@ struct EndToEndReconnectTests {
         #expect(try await restarted.stop(SIGTERM) == 0)
     }
 }
-
-/// A value a test's closures share.
-final class Shared<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func get() -> Value { lock.withLock { value } }
-    func set(_ new: Value) { lock.withLock { value = new } }
-}

@@ -219,15 +219,6 @@ struct IdleScreenTests {
     }
 }
 
-/// A value a test's closures share.
-final class Shared<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func get() -> Value { lock.withLock { value } }
-    func set(_ new: Value) { lock.withLock { value = new } }
-}
-
 @Suite("cinema player's HTTP API")
 struct PlayerHTTPTests {
     @Test(
