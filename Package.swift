@@ -244,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CinemaBackendTests",
-            dependencies: ["CinemaBackend", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
+            dependencies: ["CinemaBackend", "CinemaHTTP", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

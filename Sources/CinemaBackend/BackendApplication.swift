@@ -119,6 +119,7 @@ func buildRouter(
     configuration: BackendConfiguration
 ) -> Router<BackendRequestContext> {
     let router = Router(context: BackendRequestContext.self)
+    router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
     router.add(middleware: APIErrorMiddleware(service: "backend"))
     router.addRoutes(SessionController(engine: engine, library: library, gate: gate, configuration: configuration).endpoints)
     router.addRoutes(

@@ -1,4 +1,6 @@
+public import CinemaHTTP
 public import Configuration
+import Foundation
 
 /// How the backend listens, how long sessions wait, and its limits. Read from the `backend.*`
 /// keys (`CINEMA_BACKEND_PORT`, …).
@@ -33,6 +35,9 @@ public struct BackendConfiguration: Sendable {
     public var requireOperatorToken: Bool?
     /// Overrides the token kept in the data directory.
     public var operatorToken: String?
+    /// Web pages from these origins may call the API from a browser (the station's dashboard
+    /// on another machine); pages on loopback always may. `*` allows any.
+    public var allowedOrigins: [String] = []
 
     public init() {}
 
@@ -41,6 +46,12 @@ public struct BackendConfiguration: Sendable {
     }
 
     public var operatorTokenRequired: Bool { requireOperatorToken ?? !isLoopback }
+
+    /// Which browser pages may call. Where every request needs the operator token, the token
+    /// is the guard and any dashboard may ask; on loopback, only local pages and those named.
+    public var crossOrigin: CrossOriginPolicy {
+        .init(anyOrigin: operatorTokenRequired || allowedOrigins.contains("*"), origins: Set(allowedOrigins))
+    }
 }
 
 extension BackendConfiguration {
@@ -57,5 +68,7 @@ extension BackendConfiguration {
         tokenLifetime = max(1, backend.double(forKey: "tokenLifetime", default: tokenLifetime))
         requireOperatorToken = backend.bool(forKey: "requireOperatorToken")
         operatorToken = backend.string(forKey: "operatorToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        allowedOrigins = (backend.string(forKey: "allowedOrigins") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

@@ -1,5 +1,6 @@
 import CinemaBackend
 import CinemaCore
+import CinemaHTTP
 import CinemaLibrary
 import CinemaTestSupport
 import Foundation
@@ -198,7 +199,8 @@ struct HTTPAPITests {
             let session = try await backend.connect()
             let path = "/api/sessions/\(session.identifier)/events"
             let seen = try await backend.http.events(path) { events in
-                var iterator = events.makeAsyncIterator()
+                // The log's events only: the live signals (no id) have their own test.
+                var iterator = events.filter { !["visitor-speaking", "microphone"].contains($0.event) }.makeAsyncIterator()
                 var seen: [ServerSentEvent] = []
                 seen.append(try #require(try await iterator.next()))
                 _ = try await backend.http.post("/api/sessions/\(session.identifier)/say", #"{"text": "Are you hungry?"}"#)
@@ -219,6 +221,55 @@ struct HTTPAPITests {
             }
             #expect(resumed == ["state-changed", "session-ended"])
         }
+    }
+
+    @Test("The live feed opens with the room's signals, visitor speaking and microphone muted, which do not move the resume point")
+    func liveSignals() async throws {
+        try await BackendHarness.withBackend { backend in
+            let session = try await backend.connect()
+            let first = try await backend.http.events("/api/sessions/\(session.identifier)/events") { events in
+                var iterator = events.makeAsyncIterator()
+                var seen: [ServerSentEvent] = []
+                for _ in 0..<3 { seen.append(try #require(try await iterator.next())) }
+                return seen
+            }
+            #expect(first.map(\.event) == ["session-created", "visitor-speaking", "microphone"])
+            // No id of their own: the resume point stays at the log's last event.
+            #expect(first.map(\.id) == ["1", "1", "1"])
+            #expect(first[1].json["speaking"]?.boolValue == false)
+            #expect(first[2].json["muted"]?.boolValue == false)
+        }
+    }
+
+    @Test("Pages on loopback (the station's dashboard) may call from a browser, errors included; other origins get no CORS headers")
+    func crossOrigin() async throws {
+        try await BackendHarness.withBackend { backend in
+            let preflight = try await backend.http.request(
+                "OPTIONS",
+                "/api/connect",
+                headers: [
+                    "Origin": "http://127.0.0.1:3000", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type",
+                ]
+            )
+            #expect(preflight.status == 204)
+            #expect(preflight.header("Access-Control-Allow-Origin") == "http://127.0.0.1:3000")
+            #expect(preflight.header("Access-Control-Allow-Methods")?.contains("POST") == true)
+            #expect(preflight.header("Access-Control-Allow-Headers")?.contains("Authorization") == true)
+            let missing = try await backend.http.get("/api/sessions/no-such-session", headers: ["Origin": "http://localhost:3000"])
+            #expect(missing.status == 404)
+            #expect(missing.header("Access-Control-Allow-Origin") == "http://localhost:3000")
+            let foreign = try await backend.http.request(
+                "OPTIONS",
+                "/api/connect",
+                headers: ["Origin": "http://evil.example", "Access-Control-Request-Method": "POST"]
+            )
+            #expect(foreign.header("Access-Control-Allow-Origin") == nil)
+        }
+        let named = CrossOriginPolicy(origins: ["http://tv-box.local:3000/"])
+        #expect(named.allows("http://TV-box.local:3000"))
+        #expect(!named.allows("http://tv-box.local:4000"))
+        #expect(named.allows("http://[::1]:3000"))
+        #expect(CrossOriginPolicy(anyOrigin: true).allows("https://anywhere.example"))
     }
 
     @Test("Curator tools: play a chosen clip as the next turn, raise needs-help")

@@ -161,8 +161,12 @@ struct SessionController<Context: RequestContext>: Sendable {
             do {
                 for event in history { try await writer.write(Self.serverSentEvent(event)) }
                 if let subscription {
-                    for await event in subscription.0 where event.sequence > after {
-                        try await writer.write(Self.serverSentEvent(event))
+                    for await item in subscription.0 {
+                        switch item {
+                        case .event(let event) where event.sequence > after: try await writer.write(Self.serverSentEvent(event))
+                        case .event: continue
+                        case .signal(let signal): try await writer.write(Self.serverSentEvent(signal))
+                        }
                     }
                 }
             } catch {
@@ -238,6 +242,12 @@ struct SessionController<Context: RequestContext>: Sendable {
         } catch let error as SessionRequestError {
             throw error.apiError
         }
+    }
+
+    /// No id: a signal is not in the log, and a reconnecting feed starts with the current ones.
+    static func serverSentEvent(_ signal: LiveSignal) -> ByteBuffer {
+        let json = (try? JSONResponse.encoder.encode(signal.data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return ByteBuffer(string: "event: \(signal.name)\ndata: \(json)\n\n")
     }
 
     static func serverSentEvent(_ event: SessionEvent) -> ByteBuffer {

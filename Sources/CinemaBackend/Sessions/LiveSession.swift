@@ -18,7 +18,9 @@ actor LiveSession {
     private var utterances = 0
     private var device: RoomConnection?
     private var observers: [UUID: RoomConnection] = [:]
-    private var feeds: [UUID: AsyncStream<SessionEvent>.Continuation] = [:]
+    private var feeds: [UUID: AsyncStream<SessionFeedItem>.Continuation] = [:]
+    /// The visitor is speaking now (as the speech stage last said).
+    private var speaking = false
     private var waiters: [UUID: OneShot<DecisionPayload>] = [:]
     private var audio = AudioCounts()
     /// The last `play-clip` sent, until the device says it started: the player's part of the turn.
@@ -283,11 +285,14 @@ actor LiveSession {
     }
 
     /// A live feed of the session's events from now on, and the last sequence before it, so
-    /// that a caller can read history up to there without gaps or repeats.
-    func subscribe() -> (AsyncStream<SessionEvent>, last: Int64, key: UUID) {
-        let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingOldest(1024))
+    /// that a caller can read history up to there without gaps or repeats. It opens with the
+    /// room's live signals as they stand.
+    func subscribe() -> (AsyncStream<SessionFeedItem>, last: Int64, key: UUID) {
+        let (stream, continuation) = AsyncStream.makeStream(of: SessionFeedItem.self, bufferingPolicy: .bufferingOldest(1024))
         let key = UUID()
         if machine.isLive {
+            continuation.yield(.signal(.speaking(speaking)))
+            continuation.yield(.signal(.microphone(muted: machine.muted)))
             feeds[key] = continuation
         } else {
             continuation.finish()
@@ -461,6 +466,10 @@ actor LiveSession {
         let text = message.encoded()
         if audience == .everyone { device?.send(encoded: text) }
         for observer in observers.values { observer.send(encoded: text) }
+        if message == .userStartedSpeaking || message == .userStoppedSpeaking { speaking = message == .userStartedSpeaking }
+        if let signal = LiveSignal(message) {
+            for feed in feeds.values { feed.yield(.signal(signal)) }
+        }
     }
 
     private func resolve(_ keys: [UUID], with result: Result<DecisionPayload, any Error>) {
@@ -477,7 +486,7 @@ actor LiveSession {
         record.lastSequence += 1
         record.updatedAt = now
         let event = SessionEvent(session: id, sequence: record.lastSequence, at: now, kind: kind, data: data)
-        for feed in feeds.values { feed.yield(event) }
+        for feed in feeds.values { feed.yield(.event(event)) }
         if kind == .ended {
             for feed in feeds.values { feed.finish() }
             feeds.removeAll()
