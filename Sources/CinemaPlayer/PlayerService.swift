@@ -75,6 +75,8 @@ public actor PlayerService {
 
     /// Runs mpv until `shutDown`, starting it again whenever it goes away.
     public func run() async {
+        let orphans = OrphanedMPV.stop()
+        if !orphans.isEmpty { logger.warning("Stopped mpv left running by a player that was killed: PIDs \(orphans)") }
         while !stopping {
             do {
                 try await MPVController.withMPV(options: options, socketPath: socketPath) { controller in
@@ -338,6 +340,12 @@ public actor PlayerService {
     }
 
     private func attach(_ controller: MPVController) async {
+        // Asked to stop while this mpv was starting: `shutDown` found no mpv to tell, so it is
+        // told now, or `run` would wait for it forever.
+        if stopping {
+            _ = try? await controller.command(.array([.string("quit")]))
+            return
+        }
         mpv = controller
         await showIdle(on: controller)
         for waiter in waitingForMPV.values { waiter.resume(returning: controller) }

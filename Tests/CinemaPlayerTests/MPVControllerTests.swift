@@ -126,6 +126,21 @@ struct PlayerServiceTests {
 
         }
     }
+
+    @Test("Told to stop while its mpv is still starting, the player stops, and its mpv with it", .timeLimit(.minutes(1)))
+    func stopWhileStarting() async throws {
+        try await TemporaryDirectory.with { directory in
+            for attempt in 1...3 {
+                let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv-\(attempt).sock"))
+                let running = Task { await player.run() }
+                // At once: mpv has not answered yet, so there is no mpv to tell. Before the fix
+                // `run` waited for that mpv forever, and a station stopped at start hung.
+                await player.shutDown()
+                await running.value
+                #expect(await player.processID() == nil)
+            }
+        }
+    }
 }
 
 @Suite("A player whose mpv hangs")
