@@ -63,7 +63,7 @@ public struct DeviceConfiguration: Sendable {
                 throw .invalid("the \(name) URL must be http:// or https:// with a host, not '\(url.absoluteString)'")
             }
         }
-        if case .alsa(let device) = microphone, !Self.isDeviceName(device) {
+        if case .alsa(let device) = microphone, !ALSADeviceName.isValid(device) {
             throw .invalid("'\(device)' is not an ALSA device name; use one such as plughw:1,0 or default (see arecord -L)")
         }
         if case .file(let path) = microphone, !FileManager.default.isReadableFile(atPath: path) {
@@ -95,13 +95,6 @@ public struct DeviceConfiguration: Sendable {
         parts.host = room.host
         parts.port = room.port
         return parts.url ?? room
-    }
-
-    /// ALSA names are letters, digits and `:,._=-` (`plughw:CARD=Device,DEV=0`); nothing that
-    /// could be taken for an option or a path.
-    static func isDeviceName(_ name: String) -> Bool {
-        guard let first = name.first, first.isLetter, name.count <= 128 else { return false }
-        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ":,._=-".contains($0)) }
     }
 }
 

@@ -62,6 +62,10 @@ public actor ClientSupervisor {
     private var running: [Int64: Running] = [:]
     /// The latest record of each supervised client.
     private var records: [Int64: ClientRecord] = [:]
+    /// Whoever follows the clients' changes (the dashboard's live feed).
+    private var watchers: [UUID: AsyncStream<Void>.Continuation] = [:]
+    /// The station is stopping: no watching from now on.
+    private var shuttingDown = false
 
     public init(settings: Settings, database: StationDatabase, sessions: any SessionProbe, logger: Logger) {
         self.settings = settings
@@ -184,6 +188,26 @@ public actor ClientSupervisor {
     private func save(_ record: ClientRecord) async {
         if let id = record.id { records[id] = record }
         try? await database.update(record)
+        for watcher in watchers.values { watcher.yield() }
+    }
+
+    // MARK: Watching
+
+    /// A tick after each change to a client's record (started, restarting, exited), until the
+    /// station stops. Ticks that pile up while the watcher is busy count as one.
+    public func watch() -> (changes: AsyncStream<Void>, key: UUID) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let key = UUID()
+        if shuttingDown {
+            continuation.finish()
+        } else {
+            watchers[key] = continuation
+        }
+        return (stream, key)
+    }
+
+    public func unwatch(_ key: UUID) {
+        watchers.removeValue(forKey: key)?.finish()
     }
 
     /// One run of the client; `started` is called with its identity once it runs. Returns the
@@ -201,6 +225,11 @@ public actor ClientSupervisor {
             "CINEMA_PLAYER_URL": settings.playerURL,
         ]
         for (key, value) in settings.environment { environment[Environment.Key(stringLiteral: key)] = value }
+        // The operator's microphone choice, read at each start: a client started again after a
+        // change uses the new one.
+        if let device = try? await database.setting(StationSettings.audioDevice), !device.isEmpty {
+            environment["CINEMA_AUDIO_DEVICE"] = device
+        }
         let result = try await Subprocess.run(
             .path(FilePath(settings.executable)),
             arguments: ["client"],
@@ -257,8 +286,13 @@ public actor ClientSupervisor {
         return record
     }
 
-    /// Every client: the station is stopping.
+    /// Every client: the station is stopping. Watchers are let go too.
     public func stopAll() async {
+        shuttingDown = true
+        defer {
+            for watcher in watchers.values { watcher.finish() }
+            watchers.removeAll()
+        }
         for (id, entry) in running {
             running[id]?.stopping = true
             if let identity = entry.identity { await Self.terminate(identity, grace: settings.grace) }

@@ -34,7 +34,7 @@ struct DeviceConfigurationTests {
             }
         }
         for name in ["plughw:1,0", "default", "hw:CARD=Device,DEV=0", "sysdefault:CARD=PCH"] {
-            #expect(DeviceConfiguration.isDeviceName(name), "\(name)")
+            #expect(ALSADeviceName.isValid(name), "\(name)")
         }
     }
 

@@ -24,14 +24,23 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await global.context()
-        let library = try context.openLibrary()
         let directory = directory.map { AbsolutePath.resolve($0) } ?? context.home.demoDirectory
+        try await context.makeDemoLibrary(in: directory, force: force)
+        print("Try it: cinema search \"hello\"")
+    }
+}
+
+extension CommandContext {
+    /// Renders the demo films into `directory` (only those missing or out of date, unless
+    /// `force`) and indexes them, with progress and a summary on the terminal.
+    func makeDemoLibrary(in directory: String, force: Bool = false) async throws {
+        let library = try openLibrary()
         let display = ProgressDisplay()
         display.note("Making the demo library in \(directory)")
         let builder = DemoLibraryBuilder(
-            configuration: context.libraryConfiguration,
-            espeak: context.reader.string(forKey: "espeak", default: "espeak-ng"),
-            logger: context.logger
+            configuration: libraryConfiguration,
+            espeak: reader.string(forKey: "espeak", default: "espeak-ng"),
+            logger: logger
         )
         let made = try await builder.build(into: directory, force: force) { step in
             display.update(completed: step.completed, total: step.total, label: step.label)
@@ -42,9 +51,8 @@ struct Demo: AsyncParsableCommand {
                 + "(\(made.lines) lines in all) in \(String(format: "%.1f", made.seconds)) s."
         )
 
-        let report = try await context.index([directory], into: library, display: display)
+        let report = try await index([directory], into: library, display: display)
         print(try await IndexSummary.text(for: report, library: library))
         if report.hasFailures { throw ExitCode.failure }
-        print("Try it: cinema search \"hello\"")
     }
 }

@@ -23,39 +23,9 @@ struct Player: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one. (env: CINEMA_PLAYER_PORT; default: 5000)", valueName: "port"))
     var port: Int?
 
-    @Flag(help: "No picture and no sound (tests, servers without a display).")
-    var headless = false
-
-    @Flag(help: "Fill the screen.")
-    var fullscreen = false
-
-    @Option(help: ArgumentHelp("Draw straight to this DRM device (a TV without a desktop), e.g. /dev/dri/card0.", valueName: "path"))
-    var drmDevice: String?
-
-    @Option(help: ArgumentHelp("mpv's audio device, e.g. alsa/plughw:1,0.", valueName: "name"))
-    var audioDevice: String?
-
-    @Option(
-        help: ArgumentHelp("Between clips: static (TV static with hiss, made once with ffmpeg), black, or the path of an image.", valueName: "screen")
-    )
-    var idle = "static"
-
-    @Option(help: ArgumentHelp("The mpv executable.", valueName: "path"))
-    var mpv = "/usr/bin/mpv"
+    @OptionGroup var playback: PlayerOptions
 
     @OptionGroup var global: GlobalOptions
-
-    func validate() throws {
-        guard FileManager.default.isExecutableFile(atPath: mpv) else {
-            throw ValidationError("There is no mpv at \(mpv). Install it with: sudo apt-get install mpv (or give --mpv PATH).")
-        }
-        if !["static", "black"].contains(idle) && !(idle.hasPrefix("/") && FileManager.default.fileExists(atPath: idle)) {
-            throw ValidationError("--idle must be static, black, or the absolute path of an image that exists, not '\(idle)'.")
-        }
-        if let drmDevice, !drmDevice.hasPrefix("/dev/") {
-            throw ValidationError("--drm-device must be a device under /dev, not '\(drmDevice)'.")
-        }
-    }
 
     func run() async throws {
         var flags = ConfigOverrides()
@@ -64,29 +34,12 @@ struct Player: AsyncParsableCommand {
         let context = try await global.context(flags: flags)
         let host = context.reader.string(forKey: "player.host", default: "127.0.0.1")
         let port = context.reader.int(forKey: "player.port", default: 5000)
-        var options = MPVController.Options()
-        options.executable = mpv
-        let environment = ProcessInfo.processInfo.environment
-        let display = environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil
-        options.headless = headless || (!display && drmDevice == nil)
-        if fullscreen { options.arguments.append("--fullscreen") }
-        if let drmDevice { options.arguments += ["--vo=drm", "--drm-device=\(drmDevice)"] }
-        if let audioDevice { options.arguments.append("--audio-device=\(audioDevice)") }
-        let socket = FileManager.default.temporaryDirectory.path + "/cinema-mpv-\(getpid()).sock"
-        let idleScreen: IdleScreen
-        switch idle {
-        case "black": idleScreen = .black
-        case "static": idleScreen = try await IdleScreen.staticNoise(cachedAt: context.home.path + "/player/static.mp4")
-        default: idleScreen = .image(idle)
-        }
-        let player = PlayerService(options: options, socketPath: socket, idleScreen: idleScreen, logger: context.logger)
-        let mode = options.headless ? "headless" : (drmDevice.map { "on \($0)" } ?? "on the display")
-        let app = buildPlayer(player, host: host, port: port, logger: context.logger) { port in
-            FileHandle.standardOutput.write(Data("Cinema Chat player listening on http://\(host):\(port) (mpv \(mode))\n".utf8))
+        let (_, services, socket) = try await playback.services(context: context, host: host, port: port) { address in
+            FileHandle.standardOutput.write(Data("Cinema Chat player listening on \(address)\n".utf8))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: PlayerRunner(player: player)), .init(service: app)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: context.logger
             )

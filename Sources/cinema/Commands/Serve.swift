@@ -62,6 +62,24 @@ struct Serve: AsyncParsableCommand {
         flags.set("director.kind", director)
         flags.set("speech.engine", speech)
         let context = try await global.context(flags: flags)
+        let backend = try await Self.backend(context: context)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [backend], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)
+        )
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            let configuration = BackendConfiguration(reader: context.reader)
+            throw ValidationError(
+                "Port \(configuration.port) on \(configuration.host) is already in use (another `cinema serve`?). Stop it, or choose another with --port."
+            )
+        }
+    }
+
+    /// The backend as configured in `context` (`backend.*`, `speech.*`, `director.*`), its
+    /// library, speech and director ready; it announces itself once it listens. `cinema up`
+    /// runs it beside the station.
+    static func backend(context: CommandContext) async throws -> Backend {
         let engine = context.reader.string(forKey: "speech.engine", default: "pocketsphinx")
         let library = try await context.openSpokenLibrary()
         let speechSettings: SpeechSettingsCatalog
@@ -102,16 +120,7 @@ struct Serve: AsyncParsableCommand {
         if backend.operatorTokenIsNew || configuration.operatorTokenRequired {
             Self.say("Operator token (kept in \(context.home.path)/operator-token): \(backend.operatorToken)")
         }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [backend], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)
-        )
-        do {
-            try await group.run()
-        } catch let error as IOError where error.errnoCode == EADDRINUSE {
-            throw ValidationError(
-                "Port \(configuration.port) on \(configuration.host) is already in use (another `cinema serve`?). Stop it, or choose another with --port."
-            )
-        }
+        return backend
     }
 
     /// Unbuffered, so that a script watching the output sees the line at once.

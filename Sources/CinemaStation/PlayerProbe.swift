@@ -1,0 +1,33 @@
+import AsyncHTTPClient
+import CinemaCore
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// Asks the player whether it answers (`GET /health`), for the dashboard and the station's own
+/// health.
+public struct PlayerProbe: Sendable {
+    public let url: String
+
+    public init(url: String) {
+        self.url = url
+    }
+
+    /// `{"url", "reachable", "mpv_running"?, "error"?}`
+    public func status() async -> JSONValue {
+        var fields: [String: JSONValue] = ["url": .string(url), "reachable": .bool(false)]
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        do {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2))
+            let body = try await response.body.collect(upTo: 1 << 16)
+            let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .null
+            fields["reachable"] = .bool(response.status == .ok)
+            if let running = json["mpv_running"] { fields["mpv_running"] = running }
+            if response.status != .ok { fields["error"] = .string(json["error"]?.stringValue ?? "answered \(response.status.code)") }
+        } catch {
+            fields["error"] = .string("cannot be reached: \(error)")
+        }
+        return .object(fields)
+    }
+}

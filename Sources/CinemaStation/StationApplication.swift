@@ -1,0 +1,26 @@
+import CinemaHTTP
+public import Hummingbird
+public import Logging
+
+/// `cinema station`'s HTTP service: the dashboard and the API behind it.
+public func buildStation(
+    supervisor: ClientSupervisor,
+    database: StationDatabase,
+    identity: StationIdentity,
+    assets: DashboardAssets = .located(),
+    host: String,
+    port: Int,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router()
+    router.add(middleware: APIErrorMiddleware(service: "station"))
+    StationController(supervisor: supervisor, database: database, identity: identity, assets: assets, player: PlayerProbe(url: identity.playerURL))
+        .addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cinema-station"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+        logger: logger
+    )
+}

@@ -1,0 +1,206 @@
+import CinemaCore
+import CinemaHTTP
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The station's HTTP API (PROTOCOL.md, "Station") and the dashboard it serves.
+struct StationController: Sendable {
+    let supervisor: ClientSupervisor
+    let database: StationDatabase
+    let identity: StationIdentity
+    let assets: DashboardAssets
+    let player: PlayerProbe
+    let maxBodyBytes = 64 << 10
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/", use: dashboardPage)
+        router.get(":file", use: dashboardFile)
+        router.get("api/station", use: station)
+        router.post("api/start_pi_client", use: startClient)
+        router.get("api/clients", use: clients)
+        router.get("api/clients/events", use: clientEvents)
+        router.post("api/clients/:pid/stop", use: stopClient)
+        router.get("api/audio-devices", use: audioDevices)
+        router.post("api/audio-device", use: chooseAudioDevice)
+        router.get("health", use: health)
+    }
+
+    // MARK: The dashboard
+
+    @Sendable func dashboardPage(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try serve("index.html")
+    }
+
+    @Sendable func dashboardFile(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let name = try context.parameters.require("file")
+        guard DashboardAssets.types[name] != nil, name != "index.html" else {
+            throw APIError.notFound("There is no \(request.uri.path) here; the dashboard is at /.", code: "not-found")
+        }
+        return try serve(name)
+    }
+
+    private func serve(_ name: String) throws -> Response {
+        guard let file = assets.files[name] else {
+            throw APIError(
+                .serviceUnavailable,
+                code: "dashboard-missing",
+                "The dashboard's files are missing: looked in \(assets.searched.joined(separator: ", ")). Rebuild with swift build, keep the cinema-chat_CinemaStation.resources folder beside the cinema executable, or point CINEMA_DASHBOARD_DIR at Sources/CinemaStation/Dashboard."
+            )
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: file.contentType, .cacheControl: "no-cache"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.body))
+        )
+    }
+
+    /// What the dashboard needs to know first: this station's name (its sessions are found by
+    /// it after a reload), the backend it uses by default, and its player.
+    @Sendable func station(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try JSONResponse.make(
+            JSONValue.object([
+                "name": .string(identity.name),
+                "backendUrl": .string(identity.backendURL),
+                "playerUrl": .string(identity.playerURL),
+                "version": .string(CinemaVersion.current),
+            ])
+        )
+    }
+
+    /// Server-Sent Events: `clients` (the list, as GET /api/clients) at once and after every
+    /// change; `player` (is the player answering) with each. Ends when the station stops.
+    @Sendable func clientEvents(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let (changes, key) = await supervisor.watch()
+        let body = ResponseBody { [supervisor, database, player] writer in
+            do {
+                try await writer.write(Self.serverSentEvent("clients", JSONValue.array(try await database.clients().map(Self.json))))
+                try await writer.write(Self.serverSentEvent("player", await player.status()))
+                for await _ in changes {
+                    try await writer.write(Self.serverSentEvent("clients", JSONValue.array(try await database.clients().map(Self.json))))
+                    try await writer.write(Self.serverSentEvent("player", await player.status()))
+                }
+            } catch {
+                await supervisor.unwatch(key)
+                throw error
+            }
+            await supervisor.unwatch(key)
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: body
+        )
+    }
+
+    static func serverSentEvent(_ name: String, _ value: JSONValue) throws -> ByteBuffer {
+        let json = String(decoding: try JSONResponse.encoder.encode(value), as: UTF8.self)
+        return ByteBuffer(string: "event: \(name)\ndata: \(json)\n\n")
+    }
+
+    struct StartRequest: Decodable {
+        var roomUrl: String
+        var token: String
+        var backendUrl: String
+        var identifier: String?
+    }
+
+    @Sendable func startClient(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeJSON(as: StartRequest.self, limit: maxBodyBytes)
+        let record: ClientRecord
+        do {
+            record = try await supervisor.start(
+                .init(roomURL: body.roomUrl, token: body.token, backendURL: body.backendUrl, identifier: body.identifier)
+            )
+        } catch {
+            guard case .spawn(let detail) = error else { throw error }
+            throw APIError(.unprocessableContent, code: "client-not-started", "The client was not started: \(detail).")
+        }
+        return try JSONResponse.make(
+            JSONValue.object([
+                "success": .bool(true),
+                "message": .string("Client started for \(body.identifier ?? body.roomUrl); its log is \(record.logPath)"),
+                "pid": .number(Double(record.pid)),
+                "roomUrl": .string(body.roomUrl),
+            ])
+        )
+    }
+
+    @Sendable func clients(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let records = try await database.clients()
+        return try JSONResponse.make(JSONValue.array(records.map(Self.json)))
+    }
+
+    @Sendable func stopClient(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let text = try context.parameters.require("pid")
+        guard let pid = Int32(text), pid > 0 else { throw APIError.invalid("pid", "should be a process id, not '\(text)'.") }
+        let record: ClientRecord
+        do {
+            record = try await supervisor.stop(pid: pid)
+        } catch {
+            guard case .unknownClient = error else { throw error }
+            throw APIError.notFound(error.description, code: "unknown-client")
+        }
+        return try JSONResponse.make(Self.json(record))
+    }
+
+    @Sendable func audioDevices(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let chosen = try await database.setting(StationSettings.audioDevice).flatMap { $0.isEmpty ? nil : $0 }
+        let devices = await AudioDevice.list()
+        return try JSONResponse.make(
+            JSONValue.object([
+                "devices": .array(
+                    devices.map { .object(["id": .string($0.id), "name": .string($0.name), "chosen": .bool($0.id == chosen)]) }
+                ),
+                "chosen": chosen.map(JSONValue.string) ?? .null,
+            ])
+        )
+    }
+
+    struct DeviceChoice: Decodable {
+        var deviceId: String?
+
+        enum CodingKeys: String, CodingKey {
+            case deviceId = "device_id"
+        }
+    }
+
+    /// Kept until the operator chooses again; "" (or null) is no microphone: typed turns only.
+    @Sendable func chooseAudioDevice(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.decodeJSON(as: DeviceChoice.self, limit: maxBodyBytes)
+        let device = body.deviceId ?? ""
+        guard device.isEmpty || ALSADeviceName.isValid(device) else {
+            throw APIError.invalid("device_id", "'\(device)' is not an ALSA capture device; use one such as plughw:1,0 or default, or \"\" for none.")
+        }
+        try await database.set(StationSettings.audioDevice, to: device)
+        return try JSONResponse.make(JSONValue.object(["ok": .bool(true), "chosen": device.isEmpty ? .null : .string(device)]))
+    }
+
+    @Sendable func health(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let running = try await database.clients().filter { $0.state != .exited }.count
+        return try JSONResponse.make(
+            JSONValue.object(["status": .string("ok"), "clients": .number(Double(running)), "player": await player.status()])
+        )
+    }
+
+    static func json(_ record: ClientRecord) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "pid": .number(Double(record.pid)),
+            "identifier": record.identifier.map(JSONValue.string) ?? .null,
+            "roomUrl": .string(record.roomURL),
+            "startedAt": .string(Timestamp.string(record.startedAt)),
+            "state": .string(record.state.rawValue),
+            "restarts": .number(Double(record.restarts)),
+        ]
+        if let code = record.exitCode { fields["exitCode"] = .number(Double(code)) }
+        return .object(fields)
+    }
+}
+
+/// Settings the station keeps in `station.sqlite`: only the operator changes them.
+enum StationSettings {
+    static let audioDevice = "audio.device"
+}

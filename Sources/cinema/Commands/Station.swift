@@ -1,0 +1,193 @@
+import ArgumentParser
+import CinemaCore
+import CinemaStation
+import Configuration
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+struct Station: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the TV box's station: one supervised client per session, and the player (unless --player-url is elsewhere).",
+        discussion: """
+            POST /api/start_pi_client starts `cinema client` for a session (this same executable,
+            never through a shell), logs it to CINEMA_HOME/station/logs, and starts it again with
+            backoff if it fails while its session lives. Clients are recorded in station.sqlite;
+            at start, clients an earlier station left running are stopped; SIGTERM or Ctrl-C stops
+            them all. The microphone chosen with POST /api/audio-device is kept there too.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address to listen on. (env: CINEMA_STATION_HOST; default: 127.0.0.1)", valueName: "address"))
+    var host: String?
+
+    @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one. (env: CINEMA_STATION_PORT; default: 3000)", valueName: "port"))
+    var port: Int?
+
+    @Option(
+        name: .customLong("player-url"),
+        help: ArgumentHelp("A player running elsewhere; without it the station runs the player itself. (env: CINEMA_PLAYER_URL)", valueName: "url")
+    )
+    var playerURL: String?
+
+    @Option(help: ArgumentHelp("The port of the player the station runs; 0 picks a free one. (default: 5000)", valueName: "port"))
+    var playerPort: Int = 5000
+
+    @Option(
+        name: .customLong("backend-url"),
+        help: ArgumentHelp(
+            "The backend the dashboard uses unless the operator picks another. (env: CINEMA_BACKEND_URL; default: http://127.0.0.1:8765)",
+            valueName: "url"
+        )
+    )
+    var backendURL: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "This station's name at the backend: one live session per name. (env: CINEMA_STATION_NAME; default: the host name)",
+            valueName: "name"
+        )
+    )
+    var name: String?
+
+    @OptionGroup var playback: PlayerOptions
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        var flags = ConfigOverrides()
+        flags.set("station.host", host)
+        flags.set("station.port", port)
+        flags.set("player.url", playerURL)
+        flags.set("backend.url", backendURL)
+        flags.set("station.name", name)
+        let context = try await global.context(flags: flags, defaultLogLevel: "notice")
+        let (services, socket) = try await Self.services(context: context, playerPort: playerPort, playback: playback)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)
+        )
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            let port = context.reader.int(forKey: "station.port", default: 3000)
+            throw ValidationError(
+                "A port is already in use (station \(port) or player \(playerPort)). Stop what holds it, or choose others with --port or --player-port."
+            )
+        }
+        if let socket { try? FileManager.default.removeItem(atPath: socket) }
+    }
+
+    /// The station as configured in `context` (`station.*`, `player.url`, `backend.url`): its
+    /// HTTP service, its supervisor as a service (last, so that on shutdown the clients stop
+    /// first), and, unless the player is elsewhere, the player it hosts and mpv's socket.
+    static func services(
+        context: CommandContext,
+        playerPort: Int,
+        playback: PlayerOptions,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws -> (services: [ServiceGroupConfiguration.ServiceConfiguration], socket: String?) {
+        let reader = context.reader
+        let host = reader.string(forKey: "station.host", default: "127.0.0.1")
+        let port = reader.int(forKey: "station.port", default: 3000)
+        let backend = reader.string(forKey: "backend.url", default: "http://127.0.0.1:8765")
+        guard let backendAddress = URL(string: backend), ["http", "https"].contains(backendAddress.scheme ?? ""), backendAddress.host != nil else {
+            throw ValidationError("--backend-url must be an http:// URL with a host, not '\(backend)'.")
+        }
+        let stationName = reader.string(forKey: "station.name") ?? ProcessInfo.processInfo.hostName
+        try context.home.prepare()
+        let database = try StationDatabase.open(path: context.home.path + "/" + StationDatabase.fileName)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var socket: String?
+        let player: String
+        if let elsewhere = reader.string(forKey: "player.url"), !elsewhere.isEmpty {
+            guard let url = URL(string: elsewhere), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--player-url must be an http:// URL with a host, not '\(elsewhere)'.")
+            }
+            player = elsewhere
+        } else {
+            // The player's port is known only once it listens when it is 0; clients need it first.
+            let playerPort = playerPort == 0 ? try Self.freePort() : playerPort
+            let hosted = try await playback.services(context: context, host: "127.0.0.1", port: playerPort) { address in
+                // Not "listening on": that line is the station's own, which scripts wait for.
+                FileHandle.standardOutput.write(Data("Cinema Chat player, run by the station, at \(address)\n".utf8))
+            }
+            services += hosted.services
+            socket = hosted.socket
+            player = "http://127.0.0.1:\(playerPort)"
+        }
+
+        var settings = ClientSupervisor.Settings(
+            executable: CinemaExecutablePath.current,
+            playerURL: player,
+            logsDirectory: context.home.path + "/station/logs"
+        )
+        settings.environment = ["CINEMA_HOME": context.home.path]
+        let token = reader.string(forKey: "operator.token") ?? (try? String(contentsOfFile: context.home.path + "/operator-token", encoding: .utf8))
+        let supervisor = ClientSupervisor(
+            settings: settings,
+            database: database,
+            sessions: BackendSessionProbe(operatorToken: token?.trimmingCharacters(in: .whitespacesAndNewlines)),
+            logger: context.logger
+        )
+        let orphans = try await supervisor.stopOrphans()
+        if !orphans.isEmpty {
+            context.logger.notice(
+                "Stopped \(orphans.count) client(s) an earlier station left running: PIDs \(orphans.map(String.init).joined(separator: ", "))"
+            )
+        }
+        let identity = StationIdentity(name: stationName, backendURL: backend, playerURL: player)
+        let assets = DashboardAssets.located()
+        if !assets.isComplete {
+            context.logger.error(
+                "The dashboard's files are missing (looked in \(assets.searched.joined(separator: ", "))); the API works, the page will say so."
+            )
+        }
+        let app = buildStation(
+            supervisor: supervisor,
+            database: database,
+            identity: identity,
+            assets: assets,
+            host: host,
+            port: port,
+            logger: context.logger
+        ) {
+            port in
+            FileHandle.standardOutput.write(
+                Data("Cinema Chat station listening on http://\(host):\(port) (player \(player), backend \(backend))\n".utf8)
+            )
+            onListening(port)
+        }
+        // The supervision last, so that it shuts down first: clients stop before the player does.
+        services += [.init(service: app), .init(service: StationSupervision(supervisor: supervisor))]
+        return (services, socket)
+    }
+
+    /// A port nothing listens on now.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw ValidationError("Could not find a free port (errno \(errno)).") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw ValidationError("Could not find a free port (errno \(errno)).") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// This executable, for spawning its own subcommands.
+enum CinemaExecutablePath {
+    static var current: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

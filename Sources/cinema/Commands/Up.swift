@@ -1,0 +1,110 @@
+import ArgumentParser
+import CinemaCore
+import CinemaLibrary
+import Configuration
+import Foundation
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the whole installation on this machine: backend, station with its dashboard, and player.",
+        discussion: """
+            Offline, in one process: the backend (sessions, speech with pocketsphinx, the
+            director), the station (the dashboard, one supervised client per session) and the
+            player (mpv; headless when there is no display). With an empty library it first makes
+            the demo library in CINEMA_HOME/demo. Open the dashboard URL it prints and click
+            Start Experience. Ctrl-C stops everything, clients and mpv included.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address the dashboard and the backend listen on. (default: 127.0.0.1)", valueName: "address"))
+    var host = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("The dashboard's (station's) port; 0 picks a free one. (default: 3000)", valueName: "port"))
+    var port = 3000
+
+    @Option(help: ArgumentHelp("The backend's port; 0 picks a free one. (default: 8765)", valueName: "port"))
+    var backendPort = 8765
+
+    @Option(help: ArgumentHelp("The player's port; 0 picks a free one. (default: 5000)", valueName: "port"))
+    var playerPort = 5000
+
+    @Option(
+        help: ArgumentHelp(
+            "How the visitor is heard: pocketsphinx (offline), whisper or none. (env: CINEMA_SPEECH_ENGINE; default: pocketsphinx)",
+            valueName: "engine"
+        )
+    )
+    var speech: String?
+
+    @OptionGroup var playback: PlayerOptions
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let speech, !(SpeechEngines.names + ["none"]).contains(speech) {
+            throw ValidationError("--speech must be pocketsphinx, whisper or none, not '\(speech)'.")
+        }
+    }
+
+    func run() async throws {
+        // Ports are fixed before anything listens: the station hands the backend's address to
+        // the dashboard and the player's to its clients.
+        let backendPort = backendPort == 0 ? try Station.freePort() : backendPort
+        let port = port == 0 ? try Station.freePort() : port
+        let address = host.contains(":") ? "[\(host)]" : host
+        let local = Self.isLoopback(host) ? address : "127.0.0.1"
+        var flags = ConfigOverrides()
+        flags.set("backend.host", host)
+        flags.set("backend.port", backendPort)
+        flags.set("speech.engine", speech)
+        flags.set("station.host", host)
+        flags.set("station.port", port)
+        flags.set("backend.url", "http://\(local):\(backendPort)")
+        let context = try await global.context(flags: flags, defaultLogLevel: "notice")
+
+        if try await context.openLibrary().statistics().spokenCues == 0 {
+            Self.say("The library is empty: making the demo library first (once; a few minutes on a small machine).")
+            try await context.makeDemoLibrary(in: context.home.demoDirectory)
+            fflush(nil)  // the summary printed above, before the servers start logging
+        }
+        let backend = try await Serve.backend(context: context)
+        let dashboard = "http://\(address):\(port)"
+        // Said once the dashboard listens, so that the URL printed is one that works.
+        let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback) { _ in
+            Self.say("Cinema Chat is up. Open the dashboard: \(dashboard)  (Ctrl-C stops everything)")
+        }
+        // Stopped in reverse: the clients first, then the dashboard, the player, the backend.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: backend)] + station,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: context.logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw ValidationError(
+                "A port is already in use (dashboard \(port), backend \(backendPort) or player \(playerPort)): is Cinema Chat already running? Stop it, or choose others with --port, --backend-port, --player-port."
+            )
+        }
+        if let socket { try? FileManager.default.removeItem(atPath: socket) }
+        Self.say("Cinema Chat stopped.")
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
+    }
+
+    /// Unbuffered, so that a script watching the output sees the line at once.
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}

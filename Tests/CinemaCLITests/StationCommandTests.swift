@@ -1,0 +1,88 @@
+import CinemaCore
+import CinemaTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cinema station` as a process, with a real backend, its own player and real clients.
+@Suite("cinema station as a process", .timeLimit(.minutes(3)))
+struct EndToEndStationTests {
+    static let station = ["station", "--port", "0", "--player-port", "0", "--headless", "--idle", "black"]
+
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+        return !status.contains("State:\tZ")
+    }
+
+    @Test(
+        "Starts a client per session over HTTP, lists and stops it, keeps the microphone choice; killed, it leaves an orphan the next station stops"
+    )
+    func spawnListStopAndOrphans() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await EndToEndClientTests.home(directory)
+            let environment = ["CINEMA_HOME": home]
+            try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
+                let start = """
+                    {"roomUrl": "\(session.environment["CINEMA_ROOM_URL"] ?? "")", "token": "\(session.environment["CINEMA_TOKEN"] ?? "")", \
+                    "backendUrl": "\(backend.base)", "identifier": "\(session.identifier)"}
+                    """
+                let orphan = try await EndToEndReconnectTests.Background.start(Self.station, environment: environment)
+                let http = HTTPTestClient(base: orphan.server.base)
+                #expect(try await http.get("/health").json["status"]?.stringValue == "ok")
+
+                // The microphone: refused when it is not an ALSA name, kept when it is.
+                let bad = try await http.post("/api/audio-device", #"{"device_id": "hw:0; reboot"}"#)
+                #expect(bad.status == 422 || bad.status == 400, "\(bad.text)")
+                #expect(try await http.post("/api/audio-device", #"{"device_id": "plughw:1,0"}"#).status == 200)
+                #expect(try await http.get("/api/audio-devices").json["chosen"]?.stringValue == "plughw:1,0")
+
+                #expect(
+                    try await http.post("/api/start_pi_client", #"{"roomUrl": "file:///etc/passwd", "token": "x", "backendUrl": "http://x"}"#).status
+                        == 422
+                )
+                #expect(try await http.post("/api/start_pi_client", #"{"token": "x"}"#).json["code"]?.stringValue == "missing-field")
+                let started = try await http.post("/api/start_pi_client", start)
+                #expect(started.status == 200, "\(started.text)")
+                #expect(started.json["success"]?.boolValue == true)
+                let pid = try #require(started.json["pid"]?.int64Value.map { Int32($0) })
+                guard case .array(let listed) = try await http.get("/api/clients").json, let first = listed.first else {
+                    throw ServerProcess.Failure(description: "GET /api/clients listed nothing")
+                }
+                #expect(first["pid"]?.int64Value == Int64(pid))
+                #expect(first["state"]?.stringValue == "running")
+                #expect(first["identifier"]?.stringValue == session.identifier)
+
+                // Stopped by hand: gone, and not started again.
+                let stopped = try await http.post("/api/clients/\(pid)/stop", "")
+                #expect(stopped.status == 200, "\(stopped.text)")
+                #expect(stopped.json["state"]?.stringValue == "exited")
+                #expect(!Self.isRunning(pid))
+                #expect(try await http.post("/api/clients/\(pid)/stop", "").status == 404)
+
+                // A station killed outright leaves its client running…
+                let again = try await http.post("/api/start_pi_client", start)
+                let left = try #require(again.json["pid"]?.int64Value.map { Int32($0) })
+                #expect(try await orphan.stop(SIGKILL) == 128 + SIGKILL)
+                #expect(Self.isRunning(left), "a client outlives a killed station")
+
+                // …which the next station finds and stops; the microphone choice is still there.
+                let next = try await EndToEndReconnectTests.Background.start(Self.station, environment: environment)
+                let nextHTTP = HTTPTestClient(base: next.server.base)
+                #expect(!Self.isRunning(left), "the orphan was stopped")
+                let records = try await nextHTTP.get("/api/clients").json
+                guard case .array(let all) = records else { throw ServerProcess.Failure(description: "no clients: \(records)") }
+                #expect(all.allSatisfy { $0["state"]?.stringValue == "exited" }, "\(all)")
+                #expect(try await nextHTTP.get("/api/audio-devices").json["chosen"]?.stringValue == "plughw:1,0")
+
+                // A client running when the station stops is stopped with it.
+                let last = try await nextHTTP.post("/api/start_pi_client", start)
+                let lastPID = try #require(last.json["pid"]?.int64Value.map { Int32($0) })
+                #expect(try await next.stop(SIGTERM) == 0)
+                #expect(!Self.isRunning(lastPID))
+            }
+        }
+    }
+}
