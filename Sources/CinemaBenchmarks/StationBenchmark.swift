@@ -62,7 +62,11 @@ struct StationBenchmark: AsyncParsableCommand {
                 environment: environment,
                 executable: executable
             ) { station in
-                let timings = try await Self.measure(sessions, backend: HTTPTestClient(base: backend.base), station: HTTPTestClient(base: station.base))
+                let timings = try await Self.measure(
+                    sessions,
+                    backend: HTTPTestClient(base: backend.base),
+                    station: HTTPTestClient(base: station.base)
+                )
                 try station.send(SIGTERM)
                 return timings
             }
