@@ -171,12 +171,15 @@ struct HTTPAPITests {
             let (refused, _) = try await RoomTestClient.connect(to: session.roomURL + "?role=observer") { try await $0.readyThenWaitForClose() }
             #expect(refused.first?.data?["code"]?.stringValue == "operator-token-required")
             let (joined, _) = try await RoomTestClient.connect(to: session.roomURL + "?role=observer&token=" + backend.operatorToken) { observer in
+                // The socket opens before the room has taken the observer in; its answer to a
+                // message shows it has (a turn said sooner was missed on a loaded CI).
+                try await observer.send(.sendText("observers cannot act"))
+                #expect(try await observer.next("error").data?["code"]?.stringValue == "observer-read-only")
                 _ = try await backend.http.post(
                     "/api/sessions/\(session.identifier)/say",
                     #"{"text": "hi"}"#,
                     headers: ["Authorization": "Bearer \(backend.operatorToken)"]
                 )
-                // Speech is decoded beside everything else the suite runs: give it time.
                 return try await observer.next("user-transcription", within: .seconds(60)).data?["text"]?.stringValue
             }
             #expect(joined == "hi")
