@@ -144,6 +144,7 @@ let package = Package(
         .target(
             name: "CinemaHTTP",
             dependencies: [
+                "CinemaCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import CinemaCore
 public import CinemaHTTP
 public import Configuration
 import Foundation
@@ -42,7 +43,7 @@ public struct BackendConfiguration: Sendable {
     public init() {}
 
     public var isLoopback: Bool {
-        ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
+        LoopbackHost.contains(host)
     }
 
     public var operatorTokenRequired: Bool { requireOperatorToken ?? !isLoopback }

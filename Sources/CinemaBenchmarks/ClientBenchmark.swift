@@ -27,13 +27,9 @@ struct ClientBenchmark: AsyncParsableCommand {
     var cinema: String?
 
     func run() async throws {
-        let scratch = FileManager.default.temporaryDirectory.path + "/cinema-bench-client-\(getpid())"
-        let home = scratch + "/home"
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let films = try await ScratchHome.demoFilms(demo, in: scratch)
-        let library = try LibraryDatabase.open(path: home + "/library.sqlite")
-        _ = try await Indexer(database: library, probe: MediaProbe(), logger: Logger(label: "bench")).index([films])
+        let scratchHome = try await ScratchHome.demo(demo, for: "client")
+        defer { scratchHome.remove() }
+        let (scratch, home) = (scratchHome.scratch, scratchHome.home)
 
         // A question every ten seconds, silence between: the room hears a visitor talking.
         let directory = try TemporaryDirectory(path: scratch + "/speech")

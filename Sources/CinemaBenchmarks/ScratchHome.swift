@@ -16,13 +16,27 @@ struct ScratchHome {
     let cues: Int
 
     static func indexing(_ films: String, for benchmark: String) async throws -> ScratchHome {
+        try await make(for: benchmark) { _ in (AbsolutePath.resolve(films), true) }
+    }
+
+    /// The demo films (`given`, or made afresh in the scratch folder) indexed with their videos,
+    /// for benchmarks that play them.
+    static func demo(_ given: String?, for benchmark: String) async throws -> ScratchHome {
+        try await make(for: benchmark) { scratch in (try await demoFilms(given, in: scratch), false) }
+    }
+
+    private static func make(
+        for benchmark: String,
+        films: (_ scratch: String) async throws -> (folder: String, subtitlesOnly: Bool)
+    ) async throws -> ScratchHome {
         let scratch = FileManager.default.temporaryDirectory.path + "/cinema-bench-\(benchmark)-\(getpid())"
         try? FileManager.default.removeItem(atPath: scratch)
         let home = scratch + "/home"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let (folder, subtitlesOnly) = try await films(scratch)
         let library = try LibraryDatabase.open(path: home + "/library.sqlite")
         let report = try await Indexer(database: library, probe: MediaProbe(), logger: Logger(label: "bench"))
-            .index([AbsolutePath.resolve(films)], subtitlesOnly: true)
+            .index([folder], subtitlesOnly: subtitlesOnly)
         return ScratchHome(scratch: scratch, home: home, library: library, cues: report.cuesWritten)
     }
 

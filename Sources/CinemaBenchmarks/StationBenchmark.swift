@@ -37,13 +37,9 @@ struct StationBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let scratch = FileManager.default.temporaryDirectory.path + "/cinema-bench-station-\(getpid())"
-        let home = scratch + "/home"
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let films = try await ScratchHome.demoFilms(demo, in: scratch)
-        let library = try LibraryDatabase.open(path: home + "/library.sqlite")
-        _ = try await Indexer(database: library, probe: MediaProbe(), logger: Logger(label: "bench")).index([films])
+        let scratchHome = try await ScratchHome.demo(demo, for: "station")
+        defer { scratchHome.remove() }
+        let home = scratchHome.home
 
         print("# cinema-bench station — \(sessions) sessions, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
         let executable = cinema ?? CinemaExecutable.path

@@ -14,6 +14,16 @@ public struct ServerSentEvent: Sendable, Equatable {
 
     /// The data as JSON; `.null` when it is not JSON.
     public var json: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8))) ?? .null }
+
+    /// As it goes on the wire, what ``ServerSentEventParser`` reads back: `id` and `event` when
+    /// set, a `data` line per line of data, and the blank line that ends the event.
+    public var encoded: String {
+        var text = ""
+        if let id { text += "id: \(id)\n" }
+        if let event { text += "event: \(event)\n" }
+        for line in data.split(separator: "\n", omittingEmptySubsequences: false) { text += "data: \(line)\n" }
+        return text + "\n"
+    }
 }
 
 /// Reads a Server-Sent Events stream as it arrives in pieces of any size: a piece may end in

@@ -1,3 +1,4 @@
+import CinemaCore
 import Foundation
 import HTTPTypes
 public import Hummingbird
@@ -61,7 +62,7 @@ public struct CrossOriginPolicy: Sendable {
     /// `http://127.0.0.1:3000`, `http://localhost:3000`, `http://[::1]:3000`.
     public static func isLoopback(_ origin: String) -> Bool {
         guard let url = URL(string: origin), ["http", "https"].contains(url.scheme ?? ""), let host = url.host else { return false }
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        return LoopbackHost.contains(host)
     }
 
     static func normalized(_ origin: String) -> String {

@@ -159,7 +159,7 @@ struct PlayerController: Sendable {
             let player = self.player
             try await withGracefulShutdownHandler {
                 for await event in events {
-                    try await writer.write(ByteBuffer(string: Self.serverSentEvent(event)))
+                    try await writer.write(Self.serverSentEvent(event).buffer)
                 }
             } onGracefulShutdown: {
                 Task { await player.closeListeners() }
@@ -169,7 +169,7 @@ struct PlayerController: Sendable {
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
 
-    static func serverSentEvent(_ event: PlayerService.Event) -> String {
+    static func serverSentEvent(_ event: PlayerService.Event) -> ServerSentEvent {
         let (name, fields): (String, [String: JSONValue]) =
             switch event {
             case .started(let clipID, let start, let end):
@@ -181,7 +181,6 @@ struct PlayerController: Sendable {
             case .mpvRestarted(let count): ("mpv-restarted", ["restarts": .number(Double(count))])
             case .idle: ("idle", ["idle_screen": .string("shown")])
             }
-        let data = (try? JSONResponse.encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return "event: \(name)\ndata: \(data)\n\n"
+        return ServerSentEvent(event: name, json: fields)
     }
 }

@@ -1,3 +1,4 @@
+import CinemaCore
 import Foundation
 
 /// The dashboard's files (HTML, CSS, JavaScript), shipped as the package's resources and read
@@ -28,8 +29,7 @@ public struct DashboardAssets: Sendable {
     public static func located(environment: [String: String] = ProcessInfo.processInfo.environment) -> DashboardAssets {
         var candidates: [String] = []
         if let override = environment["CINEMA_DASHBOARD_DIR"], !override.isEmpty { candidates.append(override) }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let folder = URL(fileURLWithPath: executable).deletingLastPathComponent().path
+        let folder = URL(fileURLWithPath: RunningExecutable.path).deletingLastPathComponent().path
         candidates.append(folder + "/cinema-chat_CinemaStation.resources/Dashboard")
         if let resources = Bundle.main.resourcePath { candidates.append(resources + "/cinema-chat_CinemaStation.resources/Dashboard") }
         return DashboardAssets(candidates: candidates)

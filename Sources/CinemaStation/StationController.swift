@@ -73,13 +73,15 @@ struct StationController: Sendable {
     @Sendable func clientEvents(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (changes, key) = await supervisor.watch()
         let body = ResponseBody { [supervisor, database, player] writer in
+            /// The list as it stands, and whether the player answers.
+            func update() async throws {
+                let clients = try await database.clients().map(Self.json)
+                try await writer.write(ServerSentEvent(event: "clients", json: JSONValue.array(clients)).buffer)
+                try await writer.write(ServerSentEvent(event: "player", json: await player.status()).buffer)
+            }
             do {
-                try await writer.write(Self.serverSentEvent("clients", JSONValue.array(try await database.clients().map(Self.json))))
-                try await writer.write(Self.serverSentEvent("player", await player.status()))
-                for await _ in changes {
-                    try await writer.write(Self.serverSentEvent("clients", JSONValue.array(try await database.clients().map(Self.json))))
-                    try await writer.write(Self.serverSentEvent("player", await player.status()))
-                }
+                try await update()
+                for await _ in changes { try await update() }
             } catch {
                 await supervisor.unwatch(key)
                 throw error
@@ -92,11 +94,6 @@ struct StationController: Sendable {
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: body
         )
-    }
-
-    static func serverSentEvent(_ name: String, _ value: JSONValue) throws -> ByteBuffer {
-        let json = String(decoding: try JSONResponse.encoder.encode(value), as: UTF8.self)
-        return ByteBuffer(string: "event: \(name)\ndata: \(json)\n\n")
     }
 
     struct StartRequest: Decodable {

@@ -8,6 +8,22 @@ struct ServerSentEventTests {
             .utf8
     )
 
+    @Test("What the servers write is what the parser reads back: ids, names, and data of several lines")
+    func roundTrip() {
+        let events = [
+            ServerSentEvent(id: "3", event: "decision", data: #"{"turn": 1}"#),
+            ServerSentEvent(event: "visitor-speaking", data: "one\ntwo"),
+        ]
+        #expect(events[0].encoded == "id: 3\nevent: decision\ndata: {\"turn\": 1}\n\n")
+        var parser = ServerSentEventParser()
+        // The resume id carries over to the event without one, as a browser's would.
+        #expect(
+            parser.parse(Array(events.map(\.encoded).joined().utf8)) == [
+                events[0], ServerSentEvent(id: "3", event: "visitor-speaking", data: "one\ntwo"),
+            ]
+        )
+    }
+
     @Test("Events read the same whichever way the stream is cut: mid-line, mid-character, between \\r and \\n")
     func anyPieces() {
         var whole = ServerSentEventParser()

@@ -246,13 +246,11 @@ struct SessionController<Context: RequestContext>: Sendable {
 
     /// No id: a signal is not in the log, and a reconnecting feed starts with the current ones.
     static func serverSentEvent(_ signal: LiveSignal) -> ByteBuffer {
-        let json = (try? JSONResponse.encoder.encode(signal.data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return ByteBuffer(string: "event: \(signal.name)\ndata: \(json)\n\n")
+        ServerSentEvent(event: signal.name, json: signal.data).buffer
     }
 
     static func serverSentEvent(_ event: SessionEvent) -> ByteBuffer {
-        let json = (try? JSONResponse.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return ByteBuffer(string: "id: \(event.sequence)\nevent: \(event.kind.rawValue)\ndata: \(json)\n\n")
+        ServerSentEvent(event: event.kind.rawValue, id: "\(event.sequence)", json: event).buffer
     }
 }
 

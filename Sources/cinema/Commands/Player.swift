@@ -35,7 +35,7 @@ struct Player: AsyncParsableCommand {
         let host = context.reader.string(forKey: "player.host", default: "127.0.0.1")
         let port = context.reader.int(forKey: "player.port", default: 5000)
         let (_, services, socket) = try await playback.services(context: context, host: host, port: port) { address in
-            FileHandle.standardOutput.write(Data("Cinema Chat player listening on \(address)\n".utf8))
+            Announcement.say("Cinema Chat player listening on \(address)")
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

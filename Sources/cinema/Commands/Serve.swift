@@ -112,19 +112,15 @@ struct Serve: AsyncParsableCommand {
             logger: context.logger,
             onServerRunning: { port in
                 let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-                Self.say(
+                Announcement.say(
                     "Cinema Chat backend listening on http://\(host):\(port) (director: \(director.name), speech: \(speechStage.name), data: \(context.home.path))"
                 )
             }
         )
         if backend.operatorTokenIsNew || configuration.operatorTokenRequired {
-            Self.say("Operator token (kept in \(context.home.path)/operator-token): \(backend.operatorToken)")
+            Announcement.say("Operator token (kept in \(context.home.path)/operator-token): \(backend.operatorToken)")
         }
         return backend
     }
 
-    /// Unbuffered, so that a script watching the output sees the line at once.
-    private static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
 }

@@ -112,7 +112,7 @@ struct Station: AsyncParsableCommand {
             let playerPort = playerPort == 0 ? try Self.freePort() : playerPort
             let hosted = try await playback.services(context: context, host: "127.0.0.1", port: playerPort) { address in
                 // Not "listening on": that line is the station's own, which scripts wait for.
-                FileHandle.standardOutput.write(Data("Cinema Chat player, run by the station, at \(address)\n".utf8))
+                Announcement.say("Cinema Chat player, run by the station, at \(address)")
             }
             services += hosted.services
             socket = hosted.socket
@@ -120,7 +120,7 @@ struct Station: AsyncParsableCommand {
         }
 
         var settings = ClientSupervisor.Settings(
-            executable: CinemaExecutablePath.current,
+            executable: RunningExecutable.path,
             playerURL: player,
             logsDirectory: context.home.path + "/station/logs"
         )
@@ -155,9 +155,7 @@ struct Station: AsyncParsableCommand {
             logger: context.logger
         ) {
             port in
-            FileHandle.standardOutput.write(
-                Data("Cinema Chat station listening on http://\(host):\(port) (player \(player), backend \(backend))\n".utf8)
-            )
+            Announcement.say("Cinema Chat station listening on http://\(host):\(port) (player \(player), backend \(backend))")
             onListening(port)
         }
         // The supervision last, so that it shuts down first: clients stop before the player does.
@@ -182,12 +180,5 @@ struct Station: AsyncParsableCommand {
         }
         guard bound else { throw ValidationError("Could not find a free port (errno \(errno)).") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// This executable, for spawning its own subcommands.
-enum CinemaExecutablePath {
-    static var current: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }

@@ -59,7 +59,7 @@ struct Up: AsyncParsableCommand {
         let backendPort = backendPort == 0 ? try Station.freePort() : backendPort
         let port = port == 0 ? try Station.freePort() : port
         let address = host.contains(":") ? "[\(host)]" : host
-        let local = Self.isLoopback(host) ? address : "127.0.0.1"
+        let local = LoopbackHost.contains(host) ? address : "127.0.0.1"
         var flags = ConfigOverrides()
         flags.set("backend.host", host)
         flags.set("backend.port", backendPort)
@@ -70,7 +70,7 @@ struct Up: AsyncParsableCommand {
         let context = try await global.context(flags: flags, defaultLogLevel: "notice")
 
         if try await context.openLibrary().statistics().spokenCues == 0 {
-            Self.say("The library is empty: making the demo library first (once; a few minutes on a small machine).")
+            Announcement.say("The library is empty: making the demo library first (once; a few minutes on a small machine).")
             try await context.makeDemoLibrary(in: context.home.demoDirectory)
             fflush(nil)  // the summary printed above, before the servers start logging
         }
@@ -78,7 +78,7 @@ struct Up: AsyncParsableCommand {
         let dashboard = "http://\(address):\(port)"
         // Said once the dashboard listens, so that the URL printed is one that works.
         let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback) { _ in
-            Self.say("Cinema Chat is up. Open the dashboard: \(dashboard)  (Ctrl-C stops everything)")
+            Announcement.say("Cinema Chat is up. Open the dashboard: \(dashboard)  (Ctrl-C stops everything)")
         }
         // Stopped in reverse: the clients first, then the dashboard, the player, the backend.
         let group = ServiceGroup(
@@ -96,15 +96,7 @@ struct Up: AsyncParsableCommand {
             )
         }
         if let socket { try? FileManager.default.removeItem(atPath: socket) }
-        Self.say("Cinema Chat stopped.")
+        Announcement.say("Cinema Chat stopped.")
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
-    }
-
-    /// Unbuffered, so that a script watching the output sees the line at once.
-    static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
 }
