@@ -38,6 +38,9 @@ public actor ClientSupervisor {
         /// SIGTERM, then SIGKILL after this.
         public var grace: Duration = .seconds(5)
         public var backoff = Backoff(initial: .seconds(1), maximum: .seconds(30))
+        /// A client that ran this long before it failed is started again after the first pause,
+        /// not the longest: weeks of uptime should not leave one crash waiting 30 s.
+        public var steadyRun: Duration = .seconds(60)
         /// This many failures within `crashWindow` raise needs-help on the session.
         public var crashLimit = 5
         public var crashWindow: Duration = .seconds(60)
@@ -135,6 +138,7 @@ public actor ClientSupervisor {
         }
         while true {
             let status: Int32
+            let began = ContinuousClock.now
             do {
                 status = try await runOnce(id: id, launch: launch, log: log) { identity in
                     await self.began(id, as: identity, first: first)
@@ -156,6 +160,7 @@ public actor ClientSupervisor {
             }
             // A failure: again, while the session lives.
             let now = ContinuousClock.now
+            if now - began >= settings.steadyRun { backoff = settings.backoff }
             crashes = crashes.filter { now - $0 < settings.crashWindow } + [now]
             if crashes.count >= settings.crashLimit, !helpRaised, let identifier = launch.identifier {
                 helpRaised = true
@@ -240,7 +245,7 @@ public actor ClientSupervisor {
         ) { execution in
             let pid = execution.processIdentifier.value
             let identity = ProcessIdentity.current(pid) ?? ProcessIdentity(pid: pid, start: 0)
-            await self.running(id, as: identity)
+            self.running(id, as: identity)
             await started(identity)
             for try await line in execution.standardOutput.strings() { log.write(line: line) }
         }

@@ -14,7 +14,7 @@ final class RotatingLog: @unchecked Sendable {
         self.path = path
         self.maxBytes = maxBytes
         self.keep = keep
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         handle = FileHandle(forWritingAtPath: path)
         size = Int((try? handle?.seekToEnd()) ?? 0)
     }
@@ -43,7 +43,7 @@ final class RotatingLog: @unchecked Sendable {
             try? files.moveItem(atPath: "\(path).\(index)", toPath: "\(path).\(index + 1)")
         }
         try? files.moveItem(atPath: path, toPath: "\(path).1")
-        files.createFile(atPath: path, contents: nil)
+        _ = files.createFile(atPath: path, contents: nil)
         handle = FileHandle(forWritingAtPath: path)
         size = 0
     }

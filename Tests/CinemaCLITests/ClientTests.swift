@@ -279,6 +279,8 @@ struct EndToEndReconnectTests {
             let (up, upContinuation) = AsyncStream.makeStream(of: ServerProcess.self)
             let (signals, signalContinuation) = AsyncStream.makeStream(of: Int32.self)
             let run = Task {
+                // Finished also when the server fails to start, or the wait below never ends.
+                defer { upContinuation.finish() }
                 let (_, status) = try await ServerProcess.run(arguments, environment: environment) { server in
                     upContinuation.yield(server)
                     for await signal in signals {
@@ -286,7 +288,6 @@ struct EndToEndReconnectTests {
                         break
                     }
                 }
-                upContinuation.finish()
                 return status
             }
             var iterator = up.makeAsyncIterator()

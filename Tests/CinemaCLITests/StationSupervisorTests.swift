@@ -60,7 +60,7 @@ struct EndToEndSupervisorTests {
                         #expect(clients.first?.exitCode == nil)
 
                         _ = try await http.post("/api/sessions/\(identifier)/end", "{}")
-                        try await supervisor.finished(try #require(first.id))
+                        await supervisor.finished(try #require(first.id))
                         let ended = try #require(try await database.clients().first)
                         #expect(ended.state == .exited)
                         #expect(ended.exitCode == 0)
@@ -70,6 +70,72 @@ struct EndToEndSupervisorTests {
                         #expect(log.contains("the client exited with status 137"))
                     }
                 }
+            }
+        }
+    }
+
+    @Test(
+        "Five failures within the minute raise needs-help on the session, naming the client's log; the client is still started again while the session lives"
+    )
+    func crashesRaiseNeedsHelp() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await EndToEndClientTests.home(directory)
+            try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
+                let database = try StationDatabase.open(path: directory.file("station.sqlite"))
+                var settings = ClientSupervisor.Settings(
+                    executable: CinemaExecutable.path,
+                    playerURL: "http://127.0.0.1:9",
+                    logsDirectory: directory.file("logs")
+                )
+                settings.environment = ["CINEMA_HOME": home]
+                settings.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(400))
+                var logger = Logger(label: "test-station")
+                logger.logLevel = .critical
+                let supervisor = ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger)
+                let http = backend
+
+                let reason = try await http.events("/api/sessions/\(session.identifier)/events") { events in
+                    let first = try await supervisor.start(
+                        .init(
+                            roomURL: try #require(session.environment["CINEMA_ROOM_URL"]),
+                            token: try #require(session.environment["CINEMA_TOKEN"]),
+                            backendURL: backend.base,
+                            identifier: session.identifier
+                        )
+                    )
+                    var kills = 0
+                    var reason: String?
+                    for try await event in events {
+                        if event.event == "needs-help" {
+                            let json = try JSONDecoder().decode(JSONValue.self, from: Data(event.data.utf8))
+                            reason = json["data"]?["reason"]?.stringValue
+                        }
+                        guard event.event == "participant-joined" else { continue }
+                        // Back after the help was called: done.
+                        if let reason { return reason }
+                        // Each time the TV's client has joined, it dies again.
+                        let current = try #require(try await database.clients().first { $0.id == first.id })
+                        try #require(kills < 5, "five failures and still no needs-help")
+                        kill(current.pid, SIGKILL)
+                        kills += 1
+                    }
+                    Issue.record("the feed ended before needs-help")
+                    return ""
+                }
+                #expect(reason.contains("failed 5 times"), "\(reason)")
+                let summary = try await backend.get("/api/sessions/\(session.identifier)").json["session"]
+                #expect(summary?["needs_help"]?.boolValue == true)
+                let client = try #require(try await database.clients().first)
+                #expect(reason.contains(client.logPath), "the reason points at the log: \(reason)")
+                #expect(client.restarts == 5 && client.state == .running, "\(client)")
+                #expect(summary?["status"]?.stringValue != "ended", "needs-help does not end the session")
+
+                _ = try await http.post("/api/sessions/\(session.identifier)/end", "{}")
+                await supervisor.finished(try #require(client.id))
+                let ended = try #require(try await database.clients().first)
+                #expect(ended.state == .exited)
+                let log = try String(contentsOfFile: ended.logPath, encoding: .utf8)
+                #expect(log.components(separatedBy: "the client exited with status 137").count - 1 == 5, "\(log.suffix(800))")
             }
         }
     }
