@@ -110,6 +110,7 @@ let package = Package(
                 "CinemaDevice",
                 "CinemaStation",
                 "CinemaSpeech",
+                "CinemaHTTP",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -140,11 +141,13 @@ let package = Package(
             pkgConfig: "pocketsphinx",
             providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
         ),
-        // What the HTTP services share: JSON errors with a sentence for people, JSON bodies.
+        // What the HTTP services share: JSON errors with a sentence for people, JSON bodies,
+        // the operator's token.
         .target(
             name: "CinemaHTTP",
             dependencies: [
                 "CinemaCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

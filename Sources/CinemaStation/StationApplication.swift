@@ -1,12 +1,15 @@
-import CinemaHTTP
+public import CinemaHTTP
 public import Hummingbird
 public import Logging
 
-/// `cinema station`'s HTTP service: the dashboard and the API behind it.
+/// `cinema station`'s HTTP service: the dashboard and the API behind it. `gate` guards what
+/// changes anything (starting and stopping clients, the microphone) when the station listens
+/// beyond loopback.
 public func buildStation(
     supervisor: ClientSupervisor,
     database: StationDatabase,
     identity: StationIdentity,
+    gate: OperatorGate,
     assets: DashboardAssets = .located(),
     host: String,
     port: Int,
@@ -15,8 +18,15 @@ public func buildStation(
 ) -> some ApplicationProtocol {
     let router = Router()
     router.add(middleware: APIErrorMiddleware(service: "station"))
-    StationController(supervisor: supervisor, database: database, identity: identity, assets: assets, player: PlayerProbe(url: identity.playerURL))
-        .addRoutes(to: router)
+    StationController(
+        supervisor: supervisor,
+        database: database,
+        identity: identity,
+        assets: assets,
+        player: PlayerProbe(url: identity.playerURL),
+        gate: gate
+    )
+    .addRoutes(to: router)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cinema-station"),

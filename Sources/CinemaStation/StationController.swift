@@ -11,6 +11,7 @@ struct StationController: Sendable {
     let identity: StationIdentity
     let assets: DashboardAssets
     let player: PlayerProbe
+    let gate: OperatorGate
     let maxBodyBytes = 64 << 10
 
     func addRoutes(to router: Router<BasicRequestContext>) {
@@ -104,6 +105,7 @@ struct StationController: Sendable {
     }
 
     @Sendable func startClient(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
         var request = request
         let body = try await request.decodeJSON(as: StartRequest.self, limit: maxBodyBytes)
         let record: ClientRecord
@@ -131,6 +133,7 @@ struct StationController: Sendable {
     }
 
     @Sendable func stopClient(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
         let text = try context.parameters.require("pid")
         guard let pid = Int32(text), pid > 0 else { throw APIError.invalid("pid", "should be a process id, not '\(text)'.") }
         let record: ClientRecord
@@ -166,6 +169,7 @@ struct StationController: Sendable {
 
     /// Kept until the operator chooses again; "" (or null) is no microphone: typed turns only.
     @Sendable func chooseAudioDevice(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
         var request = request
         let body = try await request.decodeJSON(as: DeviceChoice.self, limit: maxBodyBytes)
         let device = body.deviceId ?? ""

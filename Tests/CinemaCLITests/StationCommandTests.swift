@@ -77,11 +77,74 @@ struct EndToEndStationTests {
                 #expect(all.allSatisfy { $0["state"]?.stringValue == "exited" }, "\(all)")
                 #expect(try await nextHTTP.get("/api/audio-devices").json["chosen"]?.stringValue == "plughw:1,0")
 
-                // A client running when the station stops is stopped with it.
+                // A client killed with -9 while its session lives is started again, as the
+                // station's live list of clients shows.
                 let last = try await nextHTTP.post("/api/start_pi_client", start)
-                let lastPID = try #require(last.json["pid"]?.int64Value.map { Int32($0) })
+                let killed = try #require(last.json["pid"]?.int64Value.map { Int32($0) })
+                let restarted = try await nextHTTP.events("/api/clients/events") { events in
+                    var sent = false
+                    for try await event in events where event.event == "clients" {
+                        let clients = try JSONDecoder().decode(JSONValue.self, from: Data(event.data.utf8))
+                        guard case .array(let list) = clients, let newest = list.first else { continue }
+                        if !sent, newest["pid"]?.int64Value == Int64(killed), newest["state"]?.stringValue == "running" {
+                            kill(killed, SIGKILL)
+                            sent = true
+                        } else if sent, newest["restarts"]?.int64Value == 1, newest["state"]?.stringValue == "running" {
+                            return newest
+                        }
+                    }
+                    throw ServerProcess.Failure(description: "the station's client feed ended before the restart")
+                }
+                let lastPID = try #require(restarted["pid"]?.int64Value.map { Int32($0) })
+                #expect(lastPID != killed && Self.isRunning(lastPID))
+                #expect(restarted["identifier"]?.stringValue == session.identifier)
+                #expect(try await backend.get("/api/sessions/\(session.identifier)").json["session"]?["status"]?.stringValue != "ended")
+
+                // A client running when the station stops is stopped with it.
                 #expect(try await next.stop(SIGTERM) == 0)
                 #expect(!Self.isRunning(lastPID))
+            }
+        }
+    }
+
+    @Test(
+        "Beyond loopback, starting clients and choosing the microphone need the operator token; a station there with no token to check refuses to start"
+    )
+    func operatorTokenBeyondLoopback() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await EndToEndClientTests.home(directory)
+            let wide = ["station", "--host", "0.0.0.0", "--port", "0", "--player-url", "http://127.0.0.1:9"]
+
+            // No operator-token file yet (no backend ever ran in this home): refused, and said why.
+            let empty = directory.file("empty-home")
+            let refused = try await CinemaExecutable.run(wide, environment: ["CINEMA_HOME": empty])
+            #expect(refused.status != 0)
+            #expect(refused.standardError.contains("operator token"), "\(refused.standardError)")
+            #expect(refused.standardError.contains("CINEMA_BACKEND_OPERATOR_TOKEN"), "\(refused.standardError)")
+
+            try await EndToEndClientTests.withInstallation(home: home, player: false) { _, _, _ in
+                let token = try String(contentsOfFile: home + "/operator-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                let station = try await EndToEndReconnectTests.Background.start(wide, environment: ["CINEMA_HOME": home])
+                let http = HTTPTestClient(base: station.server.base)
+                let choice = #"{"device_id": "plughw:1,0"}"#
+                let without = try await http.post("/api/audio-device", choice)
+                #expect(without.status == 401 && without.json["code"]?.stringValue == "operator-token-required", "\(without.text)")
+                let wrong = try await http.post(
+                    "/api/audio-device",
+                    choice,
+                    headers: ["authorization": "Bearer " + String(repeating: "0", count: 64)]
+                )
+                #expect(wrong.status == 403, "\(wrong.text)")
+                let start = try await http.post(
+                    "/api/start_pi_client",
+                    #"{"roomUrl": "ws://127.0.0.1:9/rooms/x", "token": "t", "backendUrl": "http://127.0.0.1:9"}"#
+                )
+                #expect(start.status == 401, "\(start.text)")
+                let with = try await http.post("/api/audio-device", choice, headers: ["authorization": "Bearer \(token)"])
+                #expect(with.status == 200, "\(with.text)")
+                // Reading stays open: the dashboard shows the state before the token is given.
+                #expect(try await http.get("/api/audio-devices").json["chosen"]?.stringValue == "plughw:1,0")
+                #expect(try await station.stop(SIGTERM) == 0)
             }
         }
     }

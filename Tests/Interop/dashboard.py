@@ -1,15 +1,27 @@
 """Drives the station's dashboard in headless chromium, as an operator would, and reports what
 it saw as JSON on stdout; the Swift test asserts on the report.
 
-    dashboard.py DASHBOARD_URL SCREENSHOT_PATH
+    dashboard.py operator DASHBOARD_URL SCREENSHOT_PATH
+    dashboard.py listening DASHBOARD_URL SCREENSHOT_PATH OPTIONS_JSON
 
-Start Experience, wait for the greeting clip in the log, type a visitor line, wait for the
-answer, reload (the dashboard must find the live session again), search and play a clip by
-hand, Stop, wait for the end. A step that does not happen within its time is reported with
-what the page showed, not raised, so the test can say which step failed.
+operator: Start Experience, wait for the greeting clip in the log, type a visitor line, wait for
+the answer, reload (the dashboard must find the live session again), search and play a clip by
+hand, Stop, wait for the end.
+
+listening: an installation beyond loopback whose TV hears a WAV as its microphone. The
+microphone kept from before, the operator token asked for before anything starts, the lights for
+"visitor speaking" and "muted", a heard line and its answer, the TV's client killed until the
+station calls for help, a wrong backend, and at last the whole installation stopped under the
+page. OPTIONS_JSON: {"token": operator token, "up_pid": PID of cinema up}.
+
+A step that does not happen within its time is reported with what the page showed, not raised,
+so the test can say which step failed.
 """
 
+import faulthandler
 import json
+import os
+import signal
 import sys
 import time
 
@@ -17,9 +29,10 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-url, screenshot = sys.argv[1], sys.argv[2]
+scenario, url, screenshot = sys.argv[1], sys.argv[2], sys.argv[3]
+options = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
 report = {"steps": [], "failed": None}
 
 
@@ -55,51 +68,159 @@ def wait(driver, what, condition, seconds=30):
     report["steps"].append({"step": what, "seconds": round(time.monotonic() - started, 3)})
 
 
+def operator(driver):
+    driver.get(url)
+    wait(driver, "station and backend reachable",
+         lambda d: "ok" in text(d, "#station-state") and "ok" in text(d, "#backend-state"))
+    report["player"] = text(driver, "#player-state")
+    wait(driver, "player reachable", lambda d: text(d, "#player-state") == "player ok")
+
+    driver.find_element(By.ID, "start").click()
+    wait(driver, "greeting clip in the log", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 1, 60)
+    wait(driver, "greeting clip playing", lambda d: any(e.startswith("▶") or "▶ Playing" in e for e in entries(d, "#log > li.playing")), 60)
+    report["session"] = text(driver, "#session-id")
+    report["greeting"] = entries(driver, "#log > li.clip")[0]
+    wait(driver, "client running", lambda d: text(d, "#client-state") == "running" and text(d, "#client-pid").startswith("PID "))
+    report["client"] = text(driver, "#client-pid")
+
+    wait(driver, "say box enabled", lambda d: d.find_element(By.ID, "say-text").is_enabled())
+    driver.find_element(By.ID, "say-text").send_keys("Who are you?")
+    driver.find_element(By.ID, "say-send").click()
+    wait(driver, "visitor line in the log", lambda d: any("Who are you?" in e for e in entries(d, "#log > li.visitor")))
+    wait(driver, "answering clip in the log", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 2, 60)
+    report["answer"] = entries(driver, "#log > li.clip")[1]
+
+    driver.refresh()
+    wait(driver, "the same session after a reload",
+         lambda d: text(d, "#session-id") == report["session"] and len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 2)
+    report["after_reload"] = {"session": text(driver, "#session-id"), "clips": len(entries(driver, "#log > li.clip"))}
+
+    driver.find_element(By.ID, "search-text").send_keys("mother")
+    driver.find_element(By.ID, "search-send").click()
+    wait(driver, "search results", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#search-results li")) >= 1)
+    report["search"] = entries(driver, "#search-results li")[:3]
+    wait(driver, "play after the answer ends", lambda d: d.find_element(By.CSS_SELECTOR, "#search-results li button").is_enabled())
+    driver.find_element(By.CSS_SELECTOR, "#search-results li button").click()
+    wait(driver, "the chosen clip in the log",
+         lambda d: any("Operator's choice" in e for e in entries(d, "#log > li.clip")), 60)
+    report["curated"] = [e for e in entries(driver, "#log > li.clip") if "Operator's choice" in e][0]
+
+    driver.find_element(By.ID, "stop").click()
+    wait(driver, "session ended", lambda d: any("Session ended" in e for e in entries(d, "#log > li.ended")), 30)
+    wait(driver, "client exited", lambda d: (text(d, "#client-state") or "").startswith("exited"), 30)
+    report["ended"] = entries(driver, "#log > li.ended")[-1]
+    report["client_after"] = text(driver, "#client-state")
+    report["status_after"] = text(driver, "#session-status")
+
+
+# Every change of the two lights, with its time: a pulse shorter than a poll is still seen.
+RECORD_LIGHTS = """
+window.lights = [];
+const observer = new MutationObserver((changes) => {
+  for (const change of changes) {
+    window.lights.push({light: change.target.id, on: change.target.dataset.on === "true", at: performance.now()});
+  }
+});
+for (const id of ["speaking", "muted"]) {
+  observer.observe(document.getElementById(id), {attributes: true, attributeFilter: ["data-on"]});
+}
+"""
+
+
+def client_pid(driver):
+    label = text(driver, "#client-pid") or ""
+    return int(label[4:]) if label.startswith("PID ") and text(driver, "#client-state") == "running" else None
+
+
+def listening(driver):
+    driver.get(url)
+    wait(driver, "station and backend reachable",
+         lambda d: "ok" in text(d, "#station-state") and "ok" in text(d, "#backend-state"))
+    report["backend_url"] = driver.find_element(By.ID, "backend-url").get_attribute("value")
+    driver.execute_script(RECORD_LIGHTS)
+
+    # The microphone chosen earlier is kept and shown, though no sound card is there now.
+    wait(driver, "the kept microphone", lambda d: Select(d.find_element(By.ID, "mic-select")).first_selected_option.get_attribute("value") == "plughw:1,0")
+    report["microphone_kept"] = Select(driver.find_element(By.ID, "mic-select")).first_selected_option.text
+    report["microphone_note"] = text(driver, "#mic-note")
+
+    # Beyond loopback, the page asks for the operator token before anything can start.
+    wait(driver, "the token asked for", lambda d: "operator token" in (text(d, "#banner") or "")
+         and not d.find_element(By.ID, "start").is_enabled() and d.find_element(By.ID, "operator-token").is_displayed())
+    report["without_token"] = text(driver, "#banner")
+    driver.find_element(By.ID, "operator-token").send_keys(options["token"])
+    driver.find_element(By.CSS_SELECTOR, "#backend-form button[type=submit]").click()
+    wait(driver, "backend ok with the token", lambda d: text(d, "#backend-state") == "backend ok"
+         and not d.find_element(By.ID, "banner").is_displayed())
+
+    Select(driver.find_element(By.ID, "mic-select")).select_by_value("")
+    driver.find_element(By.ID, "mic-save").click()
+    wait(driver, "no microphone kept", lambda d: text(d, "#mic-note") == "Kept: no microphone.")
+
+    # The TV hears its WAV: the greeting mutes it, then the visitor speaks and is answered.
+    wait(driver, "start enabled", lambda d: d.find_element(By.ID, "start").is_enabled())
+    driver.find_element(By.ID, "start").click()
+    wait(driver, "greeting clip in the log", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 1, 60)
+    report["session"] = text(driver, "#session-id")
+    wait(driver, "a heard line", lambda d: any("(heard)" in e for e in entries(d, "#log > li.visitor")), 90)
+    report["heard"] = [e for e in entries(driver, "#log > li.visitor") if "(heard)" in e][0]
+    wait(driver, "its answer", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 2, 60)
+    report["heard_answer"] = entries(driver, "#log > li.clip")[1]
+    report["lights"] = driver.execute_script("return window.lights")
+
+    # The TV's client dies five times: restarted each time, and then the station calls for help.
+    killed = []
+    for round in range(5):
+        wait(driver, f"client running before kill {round + 1}",
+             lambda d: client_pid(d) is not None and client_pid(d) not in killed, 60)
+        pid = client_pid(driver)
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+        if round == 0:
+            wait(driver, "the first restart shown",
+                 lambda d: text(d, "#client-restarts") == "1" and client_pid(d) not in (None, pid), 30)
+            report["after_first_kill"] = {"restarts": text(driver, "#client-restarts"), "state": text(driver, "#client-state")}
+    report["killed"] = killed
+    wait(driver, "needs help", lambda d: d.find_element(By.ID, "needs-help").is_displayed(), 60)
+    report["needs_help"] = text(driver, "#needs-help")
+
+    # The session goes on with the client started again.
+    wait(driver, "client running after the kills", lambda d: client_pid(d) is not None and client_pid(d) not in killed, 60)
+    report["client_after_kills"] = {"pid": client_pid(driver), "restarts": text(driver, "#client-restarts")}
+    clips = len(entries(driver, "#log > li.clip"))
+    driver.find_element(By.ID, "say-text").send_keys("Where are you going?")
+    driver.find_element(By.ID, "say-send").click()
+    wait(driver, "typed line after the kills", lambda d: any("Where are you going?" in e for e in entries(d, "#log > li.visitor")))
+    wait(driver, "an answer after the kills", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) > clips, 60)
+
+    # A backend that is not there: said, and the right one works again.
+    field = driver.find_element(By.ID, "backend-url")
+    field.clear()
+    field.send_keys("http://127.0.0.1:9")
+    driver.find_element(By.CSS_SELECTOR, "#backend-form button[type=submit]").click()
+    wait(driver, "unreachable backend said", lambda d: "cannot be reached at http://127.0.0.1:9" in (text(d, "#banner") or ""))
+    report["wrong_backend"] = {"banner": text(driver, "#banner"), "chip": text(driver, "#backend-state")}
+    field.clear()
+    field.send_keys(report["backend_url"])
+    driver.find_element(By.CSS_SELECTOR, "#backend-form button[type=submit]").click()
+    wait(driver, "backend back", lambda d: text(d, "#backend-state") == "backend ok" and not d.find_element(By.ID, "banner").is_displayed())
+
+    # The installation stops under the page: both servers are reported gone.
+    os.kill(options["up_pid"], signal.SIGINT)
+    report["stopped_up"] = True
+    wait(driver, "station unreachable said", lambda d: text(d, "#station-state") == "station unreachable", 60)
+    report["station_down"] = {"banner": text(driver, "#banner"), "chip": text(driver, "#station-state")}
+    wait(driver, "backend unreachable said", lambda d: text(d, "#backend-state") == "backend unreachable", 60)
+    report["backend_down"] = text(driver, "#backend-state")
+
+
 def main():
+    # A browser command that never answers must not hang the suite: after 4 minutes every
+    # thread's stack goes to stderr, which the test shows, and the script ends.
+    faulthandler.dump_traceback_later(240, exit=True)
     driver = browser()
     try:
-        driver.get(url)
-        wait(driver, "station and backend reachable",
-             lambda d: "ok" in text(d, "#station-state") and "ok" in text(d, "#backend-state"))
-        report["player"] = text(driver, "#player-state")
-        wait(driver, "player reachable", lambda d: text(d, "#player-state") == "player ok")
-
-        driver.find_element(By.ID, "start").click()
-        wait(driver, "greeting clip in the log", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 1, 60)
-        wait(driver, "greeting clip playing", lambda d: any(e.startswith("▶") or "▶ Playing" in e for e in entries(d, "#log > li.playing")), 60)
-        report["session"] = text(driver, "#session-id")
-        report["greeting"] = entries(driver, "#log > li.clip")[0]
-        wait(driver, "client running", lambda d: text(d, "#client-state") == "running" and text(d, "#client-pid").startswith("PID "))
-        report["client"] = text(driver, "#client-pid")
-
-        wait(driver, "say box enabled", lambda d: d.find_element(By.ID, "say-text").is_enabled())
-        driver.find_element(By.ID, "say-text").send_keys("Who are you?")
-        driver.find_element(By.ID, "say-send").click()
-        wait(driver, "visitor line in the log", lambda d: any("Who are you?" in e for e in entries(d, "#log > li.visitor")))
-        wait(driver, "answering clip in the log", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 2, 60)
-        report["answer"] = entries(driver, "#log > li.clip")[1]
-
-        driver.refresh()
-        wait(driver, "the same session after a reload",
-             lambda d: text(d, "#session-id") == report["session"] and len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 2)
-        report["after_reload"] = {"session": text(driver, "#session-id"), "clips": len(entries(driver, "#log > li.clip"))}
-
-        driver.find_element(By.ID, "search-text").send_keys("mother")
-        driver.find_element(By.ID, "search-send").click()
-        wait(driver, "search results", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#search-results li")) >= 1)
-        report["search"] = entries(driver, "#search-results li")[:3]
-        wait(driver, "play after the answer ends", lambda d: d.find_element(By.CSS_SELECTOR, "#search-results li button").is_enabled())
-        driver.find_element(By.CSS_SELECTOR, "#search-results li button").click()
-        wait(driver, "the chosen clip in the log",
-             lambda d: any("Operator's choice" in e for e in entries(d, "#log > li.clip")), 60)
-        report["curated"] = [e for e in entries(driver, "#log > li.clip") if "Operator's choice" in e][0]
-
-        driver.find_element(By.ID, "stop").click()
-        wait(driver, "session ended", lambda d: any("Session ended" in e for e in entries(d, "#log > li.ended")), 30)
-        wait(driver, "client exited", lambda d: (text(d, "#client-state") or "").startswith("exited"), 30)
-        report["ended"] = entries(driver, "#log > li.ended")[-1]
-        report["client_after"] = text(driver, "#client-state")
-        report["status_after"] = text(driver, "#session-status")
+        {"operator": operator, "listening": listening}[scenario](driver)
     except Exception as error:  # reported, with the page's state, for the test to show
         report.setdefault("error", f"{type(error).__name__}: {error}")
     finally:

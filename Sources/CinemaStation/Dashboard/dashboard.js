@@ -15,6 +15,7 @@ const dashboard = {
   clientsFeed: null,      // EventSource on the station
   clients: [],
   decisions: new Map(),   // clip id → its decision, to name the clip when it starts
+  tokenNeeded: false,     // the backend refused the operator's calls for want of the token
 };
 
 // MARK: Talking to the servers
@@ -212,7 +213,7 @@ function setStatus(status) {
   node.textContent = status || "idle";
   node.dataset.state = status || "";
   const live = !!dashboard.session && status !== "ended";
-  $("start").disabled = live;
+  $("start").disabled = live || dashboard.tokenNeeded;
   $("stop").disabled = !live;
   $("say-text").disabled = !live;
   $("say-send").disabled = !live;
@@ -323,10 +324,18 @@ async function startExperience() {
       throw error;
     }
     follow(connection.identifier);
-    const started = await station("/api/start_pi_client", {
-      method: "POST",
-      body: { roomUrl: connection.room_url, token: connection.token, backendUrl: dashboard.backend, identifier: connection.identifier },
-    });
+    let started;
+    try {
+      started = await station("/api/start_pi_client", {
+        method: "POST",
+        body: { roomUrl: connection.room_url, token: connection.token, backendUrl: dashboard.backend, identifier: connection.identifier },
+        operator: true,
+      });
+    } catch (error) {
+      // No TV for this session: ended at once, so that it does not hold the station.
+      await backend(`/api/sessions/${encodeURIComponent(connection.identifier)}/end`, { method: "POST", body: {}, operator: true }).catch(() => {});
+      throw error;
+    }
     $("client-pid").textContent = `PID ${started.pid}`;
   } catch (error) {
     showBanner(error.message);
@@ -408,7 +417,7 @@ async function loadMicrophones() {
 
 async function saveMicrophone() {
   await attempt(async () => {
-    const answer = await station("/api/audio-device", { method: "POST", body: { device_id: $("mic-select").value } });
+    const answer = await station("/api/audio-device", { method: "POST", body: { device_id: $("mic-select").value }, operator: true });
     $("mic-note").textContent = answer.chosen ? `Kept: ${answer.chosen}.` : "Kept: no microphone.";
   });
 }
@@ -421,7 +430,8 @@ async function liveSessionOfStation() {
   return list.find((s) => s.station === dashboard.station.name);
 }
 
-async function checkBackend() {
+// `quiet` leaves a message already shown in place (the station's, say) and only sets the chip.
+async function checkBackend({ quiet = false } = {}) {
   try {
     const health = await backend("/health");
     chip("backend-state", "backend ok", true, `${health.library.films} films, director ${health.director}, speech ${health.speech}`);
@@ -429,9 +439,16 @@ async function checkBackend() {
     return true;
   } catch (error) {
     chip("backend-state", "backend unreachable", false, error.message);
-    showBanner(error.message);
+    if (!quiet || $("banner").hidden) showBanner(error.message);
     return false;
   }
+}
+
+// A live session's feed tells at once when the backend goes; between sessions, this does.
+function watchBackend() {
+  setInterval(() => {
+    if (!dashboard.sessionFeed && dashboard.backend) checkBackend({ quiet: true });
+  }, 5000);
 }
 
 async function useBackend(url, { remember = true } = {}) {
@@ -443,9 +460,40 @@ async function useBackend(url, { remember = true } = {}) {
   if (dashboard.token) localStorage.setItem("cinema.token", dashboard.token); else localStorage.removeItem("cinema.token");
   if (!(await checkBackend())) return false;
   // After a reload, the live session goes on: the dashboard finds it and follows it again.
-  const live = await liveSessionOfStation().catch(() => null);
+  // Asking for it also tells whether this backend wants the operator token: then it is asked
+  // for before anything is started, not after a session half begun.
+  let live = null;
+  try {
+    live = await liveSessionOfStation();
+    dashboard.tokenNeeded = false;
+  } catch (error) {
+    dashboard.tokenNeeded = error.status === 401 || error.status === 403;
+    if (dashboard.tokenNeeded) {
+      showBanner(error.message);
+      document.querySelector("details.token").open = true;
+      $("operator-token").focus();
+    }
+  }
+  setStatus(dashboard.sessionStatus);
   if (live) follow(live.identifier);
   return true;
+}
+
+// The station names its backend as the station reaches it, often on loopback. A page opened
+// from another machine must reach that backend by the address the page itself came from.
+function isLoopback(host) {
+  return host === "localhost" || host.startsWith("127.") || host === "[::1]" || host === "::1";
+}
+
+function reachableFromHere(url) {
+  try {
+    const address = new URL(url);
+    if (!isLoopback(address.hostname) || isLoopback(location.hostname)) return url;
+    address.hostname = location.hostname;
+    return address.toString();
+  } catch (_) {
+    return url;
+  }
 }
 
 async function main() {
@@ -465,11 +513,12 @@ async function main() {
     return;
   }
   followClients();
+  watchBackend();
   loadMicrophones();
   $("operator-token").value = localStorage.getItem("cinema.token") || "";
   const chosen = localStorage.getItem("cinema.backend");
-  if (chosen && chosen !== dashboard.station.backendUrl && (await useBackend(chosen))) return;
-  await useBackend(dashboard.station.backendUrl, { remember: false });
+  if (chosen && chosen !== reachableFromHere(dashboard.station.backendUrl) && (await useBackend(chosen))) return;
+  await useBackend(reachableFromHere(dashboard.station.backendUrl), { remember: false });
 }
 
 main();

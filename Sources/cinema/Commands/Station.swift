@@ -1,5 +1,6 @@
 import ArgumentParser
 import CinemaCore
+import CinemaHTTP
 import CinemaStation
 import Configuration
 import Foundation
@@ -125,11 +126,26 @@ struct Station: AsyncParsableCommand {
             logsDirectory: context.home.path + "/station/logs"
         )
         settings.environment = ["CINEMA_HOME": context.home.path]
-        let token = reader.string(forKey: "operator.token") ?? (try? String(contentsOfFile: context.home.path + "/operator-token", encoding: .utf8))
+        // The backend's operator token: the station asks the backend about sessions with it, and
+        // beyond loopback it guards the station's own actions too.
+        let tokenFile = context.home.path + "/operator-token"
+        let token =
+            (reader.string(forKey: "backend.operatorToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+            ?? (try? String(contentsOfFile: tokenFile, encoding: .utf8)))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let gate: OperatorGate
+        if LoopbackHost.contains(host) {
+            gate = OperatorGate(token: token ?? "", required: false)
+        } else if let token, !token.isEmpty {
+            gate = OperatorGate(token: token, required: true)
+        } else {
+            throw ValidationError(
+                "The station listens on \(host), beyond this machine, so starting clients and choosing the microphone need the operator token, and there is none: run cinema serve once with this CINEMA_HOME (it writes \(tokenFile)), or set CINEMA_BACKEND_OPERATOR_TOKEN."
+            )
+        }
         let supervisor = ClientSupervisor(
             settings: settings,
             database: database,
-            sessions: BackendSessionProbe(operatorToken: token?.trimmingCharacters(in: .whitespacesAndNewlines)),
+            sessions: BackendSessionProbe(operatorToken: token),
             logger: context.logger
         )
         let orphans = try await supervisor.stopOrphans()
@@ -149,6 +165,7 @@ struct Station: AsyncParsableCommand {
             supervisor: supervisor,
             database: database,
             identity: identity,
+            gate: gate,
             assets: assets,
             host: host,
             port: port,

@@ -75,10 +75,9 @@ struct Up: AsyncParsableCommand {
             fflush(nil)  // the summary printed above, before the servers start logging
         }
         let backend = try await Serve.backend(context: context)
-        let dashboard = "http://\(address):\(port)"
         // Said once the dashboard listens, so that the URL printed is one that works.
         let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback) { _ in
-            Announcement.say("Cinema Chat is up. Open the dashboard: \(dashboard)  (Ctrl-C stops everything)")
+            Announcement.say("Cinema Chat is up. Open the dashboard: \(Self.dashboardURLs(host: address, port: port))  (Ctrl-C stops everything)")
         }
         // Stopped in reverse: the clients first, then the dashboard, the player, the backend.
         let group = ServiceGroup(
@@ -99,4 +98,12 @@ struct Up: AsyncParsableCommand {
         Announcement.say("Cinema Chat stopped.")
     }
 
+    /// Where to open the dashboard: on every interface, the addresses other machines use first
+    /// (a gallery's operator is rarely at the TV's own keyboard), then this machine's own.
+    static func dashboardURLs(host: String, port: Int) -> String {
+        guard MachineAddresses.isWildcard(host) else { return "http://\(host):\(port)" }
+        let elsewhere = MachineAddresses.external().map { "http://\($0):\(port)" }
+        let here = "http://127.0.0.1:\(port)"
+        return elsewhere.isEmpty ? here : elsewhere.joined(separator: " or ") + " (on this machine: \(here))"
+    }
 }

@@ -1,19 +1,24 @@
-import CinemaHTTP
 import Crypto
 import Foundation
-import Hummingbird
+public import Hummingbird
 
-/// Decides who may act as the operator: anyone when the backend listens on loopback only (the
-/// whole installation is this machine), else whoever presents the operator token.
-struct OperatorGate: Sendable {
-    let token: String
-    let required: Bool
+/// Decides who may act as the operator: anyone when the server listens on loopback only (the
+/// whole installation is this machine), else whoever presents the operator token. The backend
+/// and the station share one token, kept in the data directory's `operator-token` file.
+public struct OperatorGate: Sendable {
+    public let token: String
+    public let required: Bool
 
-    func check(_ request: Request) throws(APIError) {
+    public init(token: String, required: Bool) {
+        self.token = token
+        self.required = required
+    }
+
+    public func check(_ request: Request) throws(APIError) {
         try check(presented: request.bearerToken ?? request.uri.queryParameters.get("token"))
     }
 
-    func check(presented: String?) throws(APIError) {
+    public func check(presented: String?) throws(APIError) {
         guard required else { return }
         guard let presented, !presented.isEmpty else {
             throw APIError(
