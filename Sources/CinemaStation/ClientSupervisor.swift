@@ -56,6 +56,8 @@ public actor ClientSupervisor {
         var task: Task<Void, Never>
         var identity: ProcessIdentity?
         var stopping = false
+        /// The wait before the next start, cut short when the client is stopped.
+        var pause: Task<Void, Never>?
     }
 
     public let settings: Settings
@@ -180,7 +182,10 @@ public actor ClientSupervisor {
             await save(record)
             let pause = backoff.next()
             logger.warning("A client failed (status \(status)); starting it again in \(pause)", metadata: ["session": "\(launch.identifier ?? "?")"])
-            try? await Task.sleep(for: pause)
+            let wait = Task { _ = try? await Task.sleep(for: pause) }
+            running[id]?.pause = wait
+            await wait.value
+            running[id]?.pause = nil
             if running[id]?.stopping == true {
                 record.state = .exited
                 await save(record)
@@ -246,6 +251,10 @@ public actor ClientSupervisor {
             let pid = execution.processIdentifier.value
             let identity = ProcessIdentity.current(pid) ?? ProcessIdentity(pid: pid, start: 0)
             self.running(id, as: identity)
+            // Told to stop while it was starting: nobody else knew its PID yet.
+            if self.running[id]?.stopping == true {
+                Task { await Self.terminate(identity, grace: self.settings.grace) }
+            }
             await started(identity)
             for try await line in execution.standardOutput.strings() { log.write(line: line) }
         }
@@ -284,8 +293,7 @@ public actor ClientSupervisor {
         guard let (id, entry) = running.first(where: { $0.value.identity?.pid == pid }) else {
             throw .unknownClient(pid)
         }
-        running[id]?.stopping = true
-        if let identity = entry.identity { await Self.terminate(identity, grace: settings.grace) }
+        await halt(id)
         await entry.task.value
         guard let record = records[id] else { throw .unknownClient(pid) }
         return record
@@ -298,11 +306,16 @@ public actor ClientSupervisor {
             for watcher in watchers.values { watcher.finish() }
             watchers.removeAll()
         }
-        for (id, entry) in running {
-            running[id]?.stopping = true
-            if let identity = entry.identity { await Self.terminate(identity, grace: settings.grace) }
-        }
+        for id in running.keys { await halt(id) }
         for entry in running.values { await entry.task.value }
+    }
+
+    /// Marks a client stopping, cuts short its pause before a restart, and ends its process if
+    /// one runs. The identity is read now, not before: a restart may have begun meanwhile.
+    private func halt(_ id: Int64) async {
+        running[id]?.stopping = true
+        running[id]?.pause?.cancel()
+        if let identity = running[id]?.identity { await Self.terminate(identity, grace: settings.grace) }
     }
 
     /// Clients a previous run of the station left running (the same PID and start time as

@@ -140,6 +140,45 @@ struct EndToEndSupervisorTests {
         }
     }
 
+    @Test("A client stopped while it waits to be started again stops at once, not when the wait is over, and is not started")
+    func stopDuringPause() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await EndToEndClientTests.home(directory)
+            try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
+                let database = try StationDatabase.open(path: directory.file("station.sqlite"))
+                var settings = ClientSupervisor.Settings(
+                    executable: CinemaExecutable.path,
+                    playerURL: "http://127.0.0.1:9",
+                    logsDirectory: directory.file("logs")
+                )
+                settings.environment = ["CINEMA_HOME": home]
+                settings.backoff = Backoff(initial: .seconds(60), maximum: .seconds(60))
+                var logger = Logger(label: "test-station")
+                logger.logLevel = .critical
+                let supervisor = ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger)
+                let (changes, key) = await supervisor.watch()
+                let client = try await supervisor.start(
+                    .init(
+                        roomURL: try #require(session.environment["CINEMA_ROOM_URL"]),
+                        token: try #require(session.environment["CINEMA_TOKEN"]),
+                        backendURL: backend.base,
+                        identifier: session.identifier
+                    )
+                )
+                kill(client.pid, SIGKILL)
+                for await _ in changes where try await database.clients().first?.state == .restarting { break }
+                await supervisor.unwatch(key)
+
+                let clock = ContinuousClock()
+                let began = clock.now
+                let stopped = try await supervisor.stop(pid: client.pid)
+                #expect(clock.now - began < .seconds(20), "stopped after \(clock.now - began), the pause is 60 s")
+                #expect(stopped.state == .exited)
+                #expect(stopped.pid == client.pid, "no new client was started")
+            }
+        }
+    }
+
     @Test("A stopped client is not started again; a bad room URL or token is refused before anything runs")
     func stopAndRefuse() async throws {
         try await TemporaryDirectory.with { directory in
