@@ -121,7 +121,7 @@ struct EndToEndDashboardTests {
             let page = (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any]
             let seen = try #require(page, "the browser script printed no report: \(browserErrors)")
             #expect(seen["failed"] is NSNull, "a step failed: \(seen["failed"] ?? "") \(seen["error"] ?? "")\nconsole: \(seen["console"] ?? "")")
-            #expect(seen["error"] == nil || seen["error"] is NSNull, "\(seen["error"] ?? "")")
+            #expect(seen["error"] == nil || seen["error"] is NSNull, "\(seen["error"] ?? "") \(seen["error_page"] ?? "")")
 
             // Opened by the machine's address, the page reaches the backend by that address too.
             let backendURL = try #require(seen["backend_url"] as? String)

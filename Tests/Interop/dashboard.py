@@ -56,7 +56,7 @@ def entries(driver, selector="#log > li"):
 def wait(driver, what, condition, seconds=30):
     started = time.monotonic()
     try:
-        WebDriverWait(driver, seconds, poll_frequency=0.1).until(lambda d: condition(d))
+        value = WebDriverWait(driver, seconds, poll_frequency=0.1).until(lambda d: condition(d))
     except Exception:
         report["failed"] = {
             "step": what,
@@ -66,6 +66,7 @@ def wait(driver, what, condition, seconds=30):
         }
         raise
     report["steps"].append({"step": what, "seconds": round(time.monotonic() - started, 3)})
+    return value
 
 
 def operator(driver):
@@ -128,8 +129,10 @@ for (const id of ["speaking", "muted"]) {
 
 
 def client_pid(driver):
-    label = text(driver, "#client-pid") or ""
-    return int(label[4:]) if label.startswith("PID ") and text(driver, "#client-state") == "running" else None
+    # PID and state read together, in one look at the page.
+    label, state = driver.execute_script(
+        "return [document.getElementById('client-pid').textContent, document.getElementById('client-state').textContent]")
+    return int(label[4:]) if label.startswith("PID ") and state == "running" else None
 
 
 def listening(driver):
@@ -168,12 +171,15 @@ def listening(driver):
     report["heard_answer"] = entries(driver, "#log > li.clip")[1]
     report["lights"] = driver.execute_script("return window.lights")
 
-    # The TV's client dies five times: restarted each time, and then the station calls for help.
+    # The TV's client dies five times, each time once it is back in the room: restarted each
+    # time, and then the station calls for help.
     killed = []
     for round in range(5):
-        wait(driver, f"client running before kill {round + 1}",
-             lambda d: client_pid(d) is not None and client_pid(d) not in killed, 60)
-        pid = client_pid(driver)
+        wait(driver, f"the TV in the room before kill {round + 1}",
+             lambda d: sum("The TV joined the room." in e for e in entries(d)) > round, 60)
+        # The PID the condition saw, not a second reading: the page may change in between.
+        pid = wait(driver, f"client running before kill {round + 1}",
+                   lambda d: (lambda pid: pid if pid is not None and pid not in killed else None)(client_pid(d)), 60)
         os.kill(pid, signal.SIGKILL)
         killed.append(pid)
         if round == 0:
@@ -185,8 +191,9 @@ def listening(driver):
     report["needs_help"] = text(driver, "#needs-help")
 
     # The session goes on with the client started again.
-    wait(driver, "client running after the kills", lambda d: client_pid(d) is not None and client_pid(d) not in killed, 60)
-    report["client_after_kills"] = {"pid": client_pid(driver), "restarts": text(driver, "#client-restarts")}
+    pid = wait(driver, "client running after the kills",
+               lambda d: (lambda pid: pid if pid is not None and pid not in killed else None)(client_pid(d)), 60)
+    report["client_after_kills"] = {"pid": pid, "restarts": text(driver, "#client-restarts")}
     clips = len(entries(driver, "#log > li.clip"))
     driver.find_element(By.ID, "say-text").send_keys("Where are you going?")
     driver.find_element(By.ID, "say-send").click()
@@ -223,6 +230,14 @@ def main():
         {"operator": operator, "listening": listening}[scenario](driver)
     except Exception as error:  # reported, with the page's state, for the test to show
         report.setdefault("error", f"{type(error).__name__}: {error}")
+        try:
+            report["error_page"] = {
+                "after_step": report["steps"][-1]["step"] if report["steps"] else None,
+                "status": text(driver, "#session-status"),
+                "log": entries(driver)[-12:],
+            }
+        except Exception:
+            pass
     finally:
         try:
             driver.save_screenshot(screenshot)
