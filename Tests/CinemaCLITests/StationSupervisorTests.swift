@@ -12,6 +12,36 @@ import Glibc
 /// The station's supervision of real `cinema client` processes against a real backend.
 @Suite("The station's client supervisor", .timeLimit(.minutes(3)))
 struct EndToEndSupervisorTests {
+    /// A supervisor of real clients, with its database in `directory`; a dead player unless one
+    /// is needed, and quiet logs.
+    static func supervisor(
+        in directory: TemporaryDirectory,
+        home: String? = nil,
+        backoff: Backoff = Backoff(initial: .seconds(1), maximum: .seconds(30))
+    ) throws -> (ClientSupervisor, StationDatabase) {
+        let database = try StationDatabase.open(path: directory.file("station.sqlite"))
+        var settings = ClientSupervisor.Settings(
+            executable: CinemaExecutable.path,
+            playerURL: "http://127.0.0.1:9",
+            logsDirectory: directory.file("logs")
+        )
+        if let home { settings.environment = ["CINEMA_HOME": home] }
+        settings.backoff = backoff
+        var logger = Logger(label: "test-station")
+        logger.logLevel = .critical
+        return (ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger), database)
+    }
+
+    /// What the dashboard hands the station for `session`.
+    static func launch(_ session: EndToEndClientTests.Session, backend: HTTPTestClient) throws -> ClientSupervisor.Launch {
+        .init(
+            roomURL: try #require(session.environment["CINEMA_ROOM_URL"]),
+            token: try #require(session.environment["CINEMA_TOKEN"]),
+            backendURL: backend.base,
+            identifier: session.identifier
+        )
+    }
+
     @Test("A client killed with SIGKILL is started again and rejoins; once the session ends it exits 0 and stays ended")
     func restartsWhileLive() async throws {
         try await TemporaryDirectory.with { directory in
@@ -21,17 +51,11 @@ struct EndToEndSupervisorTests {
                     let http = HTTPTestClient(base: backend.base)
                     let connect = try await http.post("/api/connect", "{}")
                     let identifier = try #require(connect.json["identifier"]?.stringValue)
-                    let database = try StationDatabase.open(path: directory.file("station.sqlite"))
-                    var settings = ClientSupervisor.Settings(
-                        executable: CinemaExecutable.path,
-                        playerURL: "http://127.0.0.1:9",
-                        logsDirectory: directory.file("logs")
+                    let (supervisor, database) = try Self.supervisor(
+                        in: directory,
+                        home: home,
+                        backoff: Backoff(initial: .milliseconds(200), maximum: .seconds(1))
                     )
-                    settings.environment = ["CINEMA_HOME": home]
-                    settings.backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(1))
-                    var logger = Logger(label: "test-station")
-                    logger.logLevel = .critical
-                    let supervisor = ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger)
 
                     try await http.events("/api/sessions/\(identifier)/events") { events in
                         var joins = 0
@@ -81,28 +105,15 @@ struct EndToEndSupervisorTests {
         try await TemporaryDirectory.with { directory in
             let (home, _) = try await EndToEndClientTests.home(directory)
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
-                let database = try StationDatabase.open(path: directory.file("station.sqlite"))
-                var settings = ClientSupervisor.Settings(
-                    executable: CinemaExecutable.path,
-                    playerURL: "http://127.0.0.1:9",
-                    logsDirectory: directory.file("logs")
+                let (supervisor, database) = try Self.supervisor(
+                    in: directory,
+                    home: home,
+                    backoff: Backoff(initial: .milliseconds(100), maximum: .milliseconds(400))
                 )
-                settings.environment = ["CINEMA_HOME": home]
-                settings.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(400))
-                var logger = Logger(label: "test-station")
-                logger.logLevel = .critical
-                let supervisor = ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger)
                 let http = backend
 
                 let reason = try await http.events("/api/sessions/\(session.identifier)/events") { events in
-                    let first = try await supervisor.start(
-                        .init(
-                            roomURL: try #require(session.environment["CINEMA_ROOM_URL"]),
-                            token: try #require(session.environment["CINEMA_TOKEN"]),
-                            backendURL: backend.base,
-                            identifier: session.identifier
-                        )
-                    )
+                    let first = try await supervisor.start(try Self.launch(session, backend: backend))
                     var kills = 0
                     var reason: String?
                     for try await event in events {
@@ -145,26 +156,13 @@ struct EndToEndSupervisorTests {
         try await TemporaryDirectory.with { directory in
             let (home, _) = try await EndToEndClientTests.home(directory)
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
-                let database = try StationDatabase.open(path: directory.file("station.sqlite"))
-                var settings = ClientSupervisor.Settings(
-                    executable: CinemaExecutable.path,
-                    playerURL: "http://127.0.0.1:9",
-                    logsDirectory: directory.file("logs")
+                let (supervisor, database) = try Self.supervisor(
+                    in: directory,
+                    home: home,
+                    backoff: Backoff(initial: .seconds(60), maximum: .seconds(60))
                 )
-                settings.environment = ["CINEMA_HOME": home]
-                settings.backoff = Backoff(initial: .seconds(60), maximum: .seconds(60))
-                var logger = Logger(label: "test-station")
-                logger.logLevel = .critical
-                let supervisor = ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger)
                 let (changes, key) = await supervisor.watch()
-                let client = try await supervisor.start(
-                    .init(
-                        roomURL: try #require(session.environment["CINEMA_ROOM_URL"]),
-                        token: try #require(session.environment["CINEMA_TOKEN"]),
-                        backendURL: backend.base,
-                        identifier: session.identifier
-                    )
-                )
+                let client = try await supervisor.start(try Self.launch(session, backend: backend))
                 kill(client.pid, SIGKILL)
                 for await _ in changes where try await database.clients().first?.state == .restarting { break }
                 await supervisor.unwatch(key)
@@ -184,15 +182,7 @@ struct EndToEndSupervisorTests {
         try await TemporaryDirectory.with { directory in
             let (home, _) = try await EndToEndClientTests.home(directory)
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
-                let database = try StationDatabase.open(path: directory.file("station.sqlite"))
-                let settings = ClientSupervisor.Settings(
-                    executable: CinemaExecutable.path,
-                    playerURL: "http://127.0.0.1:9",
-                    logsDirectory: directory.file("logs")
-                )
-                var logger = Logger(label: "test-station")
-                logger.logLevel = .critical
-                let supervisor = ClientSupervisor(settings: settings, database: database, sessions: BackendSessionProbe(), logger: logger)
+                let (supervisor, _) = try Self.supervisor(in: directory)
                 let room = try #require(session.environment["CINEMA_ROOM_URL"])
                 let token = try #require(session.environment["CINEMA_TOKEN"])
                 let base = backend.base
