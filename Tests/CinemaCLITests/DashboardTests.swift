@@ -43,7 +43,7 @@ struct EndToEndDashboardTests {
     }
 
     @Test(
-        "An operator's session in chromium: Start, the greeting, a typed line and its answer, a reload that finds the session, a clip chosen by hand, Stop; Ctrl-C then leaves no process"
+        "An operator's session in chromium: Start, the greeting, a typed line and its answer, a reload that finds the session, a clip chosen by hand, Stop, then a session begun elsewhere followed by itself; Ctrl-C then leaves no process"
     )
     func operatorSession() async throws {
         let screenshot = try Self.prepare(screenshot: "dashboard.png")
@@ -74,6 +74,8 @@ struct EndToEndDashboardTests {
             #expect((seen["curated"] as? String)?.contains("Home, to my mother.") == true, "\(seen["curated"] ?? "none")")
             #expect((seen["ended"] as? String)?.contains("Session ended (operator)") == true, "\(seen["ended"] ?? "none")")
             #expect((seen["client_after"] as? String)?.hasPrefix("exited") == true, "\(seen["client_after"] ?? "none")")
+            let elsewhere = seen["followed_elsewhere"] as? [String: Any]
+            #expect(elsewhere?["shown"] as? String == elsewhere?["expected"] as? String && elsewhere?["expected"] != nil, "\(elsewhere ?? [:])")
             #expect(FileManager.default.fileExists(atPath: screenshot), "the screenshot is kept at \(screenshot)")
 
             // Ctrl-C: everything stops, and nothing the installation started is left.

@@ -6,7 +6,8 @@ it saw as JSON on stdout; the Swift test asserts on the report.
 
 operator: Start Experience, wait for the greeting clip in the log, type a visitor line, wait for
 the answer, reload (the dashboard must find the live session again), search and play a clip by
-hand, Stop, wait for the end.
+hand, Stop, wait for the end; then a session of this station begun elsewhere, which the page
+must follow by itself.
 
 listening: an installation beyond loopback whose TV hears a WAV as its microphone. The
 microphone kept from before, the operator token asked for before anything starts, the lights for
@@ -24,6 +25,7 @@ import os
 import signal
 import sys
 import time
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -112,6 +114,19 @@ def operator(driver):
     report["ended"] = entries(driver, "#log > li.ended")[-1]
     report["client_after"] = text(driver, "#client-state")
     report["status_after"] = text(driver, "#session-status")
+
+    # A session of this station begun elsewhere (another operator's page): this page follows it
+    # by itself, without a reload.
+    backend = driver.find_element(By.ID, "backend-url").get_attribute("value")
+    name = json.load(urllib.request.urlopen(url.rstrip("/") + "/api/station"))["name"]
+    connect = urllib.request.Request(backend + "/api/connect", data=json.dumps({"station": name}).encode(),
+                                     headers={"content-type": "application/json"})
+    elsewhere = json.load(urllib.request.urlopen(connect))["identifier"]
+    wait(driver, "a session begun elsewhere followed", lambda d: text(d, "#session-id") == elsewhere, 30)
+    report["followed_elsewhere"] = {"expected": elsewhere, "shown": text(driver, "#session-id"), "status": text(driver, "#session-status")}
+    ending = urllib.request.Request(backend + f"/api/sessions/{elsewhere}/end", data=b"{}", headers={"content-type": "application/json"})
+    urllib.request.urlopen(ending)
+    wait(driver, "that session's end", lambda d: any("Session ended" in e for e in entries(d, "#log > li.ended")), 30)
 
 
 # Every change of the two lights, with its time: a pulse shorter than a poll is still seen.

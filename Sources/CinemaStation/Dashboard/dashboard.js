@@ -444,10 +444,15 @@ async function checkBackend({ quiet = false } = {}) {
   }
 }
 
-// A live session's feed tells at once when the backend goes; between sessions, this does.
+// A live session's feed tells at once when the backend goes; between sessions, this does, and
+// it picks up a session of this station started elsewhere (another operator's page, or after
+// the backend came back), so a page left open for weeks needs no reload.
 function watchBackend() {
-  setInterval(() => {
-    if (!dashboard.sessionFeed && dashboard.backend) checkBackend({ quiet: true });
+  setInterval(async () => {
+    if (dashboard.sessionFeed || !dashboard.backend) return;
+    if (!(await checkBackend({ quiet: true })) || dashboard.tokenNeeded) return;
+    const live = await liveSessionOfStation().catch(() => null);
+    if (live && !dashboard.sessionFeed) follow(live.identifier);
   }, 5000);
 }
 
