@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// `station.sqlite`: the clients this station started, so that a station started again finds

@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
     /// The backend as configured in `context` (`backend.*`, `speech.*`, `director.*`), its
     /// library, speech and director ready; it announces itself once it listens. `cinema up`
     /// runs it beside the station.
-    static func backend(context: CommandContext) async throws -> Backend {
+    static func backend(context: CommandContext, onListening: @escaping @Sendable () -> Void = {}) async throws -> Backend {
         let engine = context.reader.string(forKey: "speech.engine", default: "pocketsphinx")
         let library = try await context.openSpokenLibrary()
         let speechSettings: SpeechSettingsCatalog
@@ -115,6 +115,7 @@ struct Serve: AsyncParsableCommand {
                 Announcement.say(
                     "Cinema Chat backend listening on http://\(host):\(port) (director: \(director.name), speech: \(speechStage.name), data: \(context.home.path))"
                 )
+                onListening()
             }
         )
         if backend.operatorTokenIsNew || configuration.operatorTokenRequired {

@@ -74,10 +74,14 @@ struct Up: AsyncParsableCommand {
             try await context.makeDemoLibrary(in: context.home.demoDirectory)
             fflush(nil)  // the summary printed above, before the servers start logging
         }
-        let backend = try await Serve.backend(context: context)
-        // Said once the dashboard listens, so that the URL printed is one that works.
+        // Said once the dashboard and the backend both listen, so that the page opened works.
+        let up = JointAnnouncement(
+            after: 2,
+            "Cinema Chat is up. Open the dashboard: \(Self.dashboardURLs(host: address, port: port))  (Ctrl-C stops everything)"
+        )
+        let backend = try await Serve.backend(context: context) { up.ready() }
         let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback) { _ in
-            Announcement.say("Cinema Chat is up. Open the dashboard: \(Self.dashboardURLs(host: address, port: port))  (Ctrl-C stops everything)")
+            up.ready()
         }
         // Stopped in reverse: the clients first, then the dashboard, the player, the backend.
         let group = ServiceGroup(
