@@ -133,6 +133,7 @@ public actor ClientSupervisor {
         var backoff = settings.backoff
         var crashes: [ContinuousClock.Instant] = []
         var helpRaised = false
+        var failure: StationError?
         let log = RotatingLog(path: record.logPath)
         defer {
             log.close()
@@ -148,18 +149,12 @@ public actor ClientSupervisor {
                 record = records[id] ?? record
             } catch {
                 logger.error("Could not start a client: \(error)", metadata: ["session": "\(launch.identifier ?? "?")"])
-                record.state = .exited
-                await save(record)
-                first.yield(.failure(.spawn("\(error)")))
+                failure = .spawn("\(error)")
                 break
             }
             record.exitCode = status
             log.write(line: "[station] the client exited with status \(status)")
-            if running[id]?.stopping == true || status == 0 {
-                record.state = .exited
-                await save(record)
-                break
-            }
+            if running[id]?.stopping == true || status == 0 { break }
             // A failure: again, while the session lives.
             let now = ContinuousClock.now
             if now - began >= settings.steadyRun { backoff = settings.backoff }
@@ -172,11 +167,7 @@ public actor ClientSupervisor {
                     reason: "The TV's client failed \(crashes.count) times within \(settings.crashWindow); see \(record.logPath)"
                 )
             }
-            guard await sessions.isLive(launch.identifier, backend: launch.backendURL) else {
-                record.state = .exited
-                await save(record)
-                break
-            }
+            guard await sessions.isLive(launch.identifier, backend: launch.backendURL) else { break }
             record.state = .restarting
             record.restarts += 1
             await save(record)
@@ -186,12 +177,12 @@ public actor ClientSupervisor {
             running[id]?.pause = wait
             await wait.value
             running[id]?.pause = nil
-            if running[id]?.stopping == true {
-                record.state = .exited
-                await save(record)
-                break
-            }
+            if running[id]?.stopping == true { break }
         }
+        // Over for good: it failed to start, exited 0, was stopped, or its session ended.
+        record.state = .exited
+        await save(record)
+        if let failure { first.yield(.failure(failure)) }
         running[id] = nil
     }
 
@@ -258,10 +249,7 @@ public actor ClientSupervisor {
             await started(identity)
             for try await line in execution.standardOutput.strings() { log.write(line: line) }
         }
-        switch result.terminationStatus {
-        case .exited(let code): return code
-        case .signaled(let signal): return 128 + signal
-        }
+        return result.terminationStatus.shellStatus
     }
 
     private func running(_ id: Int64, as identity: ProcessIdentity) {

@@ -1,3 +1,4 @@
+import CinemaCore
 import Foundation
 import Subprocess
 import SystemPackage
@@ -72,15 +73,5 @@ public enum CinemaExecutable {
         ]
         for (key, value) in variables { all[Environment.Key(stringLiteral: key)] = value }
         return .custom(all)
-    }
-}
-
-extension TerminationStatus {
-    /// As a shell reports it: the exit code, or 128 + the signal that killed the process.
-    public var shellStatus: Int32 {
-        switch self {
-        case .exited(let code): code
-        case .signaled(let signal): 128 + signal
-        }
     }
 }

@@ -1,3 +1,4 @@
+import CinemaCore
 import Foundation
 import Subprocess
 import SystemPackage
@@ -55,7 +56,7 @@ public struct ServerProcess: Sendable {
         }
         let status = result.terminationStatus.shellStatus
         if status != 0 && status != 128 + 9 && status != 128 + 15 {
-            FileHandle.standardError.write(Data("cinema \(arguments.joined(separator: " ")) exited \(status):\n\(result.standardError ?? "")\n".utf8))
+            FileHandle.standardError.write(Data("cinema \(arguments.joined(separator: " ")) exited \(status):\n\(result.standardError)\n".utf8))
         }
         return (result.closureResult, status)
     }
