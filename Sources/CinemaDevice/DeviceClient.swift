@@ -294,8 +294,7 @@ public actor DeviceClient {
     /// A relative `media_url` is on the backend.
     private func absolute(_ mediaURL: String?) -> String? {
         guard let mediaURL, mediaURL.hasPrefix("/") else { return mediaURL }
-        let base = configuration.backendURL.absoluteString
-        return (base.hasSuffix("/") ? String(base.dropLast()) : base) + mediaURL
+        return ServiceAddress.base(configuration.backendURL.absoluteString) + mediaURL
     }
 
     private func followPlayer(opened: AsyncStream<Void>.Continuation) async {

@@ -24,8 +24,7 @@ struct PlayerBridge: Sendable {
     let client: HTTPClient
 
     init(url: URL, client: HTTPClient = PlayerBridge.sharedClient) {
-        let text = url.absoluteString
-        base = text.hasSuffix("/") ? String(text.dropLast()) : text
+        base = ServiceAddress.base(url.absoluteString)
         self.client = client
     }
 

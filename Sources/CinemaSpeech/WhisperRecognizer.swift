@@ -37,9 +37,7 @@ public struct WhisperRecognizer: SpeechRecognizer {
         let started = clock.now
         let boundary = "cinema-\(UUID().uuidString)"
         let body = Self.form(boundary: boundary, wav: WAVFile(sampleRate: sampleRate, samples: samples).bytes, configuration: configuration)
-        let url =
-            (configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL)
-            + "/audio/transcriptions"
+        let url = ServiceAddress.base(configuration.baseURL) + "/audio/transcriptions"
         var lastProblem = ""
         for attempt in 0...max(0, configuration.retries) {
             if attempt > 0 {

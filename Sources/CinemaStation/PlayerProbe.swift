@@ -17,9 +17,9 @@ public struct PlayerProbe: Sendable {
     /// `{"url", "reachable", "mpv_running"?, "error"?}`
     public func status() async -> JSONValue {
         var fields: [String: JSONValue] = ["url": .string(url), "reachable": .bool(false)]
-        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         do {
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2))
+            let health = HTTPClientRequest(url: ServiceAddress.base(url) + "/health")
+            let response = try await HTTPClient.shared.execute(health, timeout: .seconds(2))
             let body = try await response.body.collect(upTo: 1 << 16)
             let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .null
             fields["reachable"] = .bool(response.status == .ok)

@@ -54,6 +54,6 @@ public struct BackendSessionProbe: SessionProbe {
         guard URL(string: base)?.host != nil else { return nil }
         let identifierSafe = path.allSatisfy { $0.isLetter || $0.isNumber || "-/_".contains($0) }
         guard identifierSafe else { return nil }
-        return (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
+        return ServiceAddress.base(base) + path
     }
 }

@@ -1,3 +1,4 @@
+import CinemaCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,13 +9,13 @@ import NIOCore
 enum BaseURL {
     static func http(for request: Request, configuration: BackendConfiguration) -> String {
         if let configured = configuration.publicURL {
-            return configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+            return ServiceAddress.base(configured)
         }
         if let authority = request.head.authority, isPlainAuthority(authority) {
             return "http://" + authority
         }
-        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        return "http://\(host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host):\(configuration.port)"
+        let host = ServiceAddress.isWildcard(configuration.host) ? "127.0.0.1" : configuration.host
+        return ServiceAddress.http(host: host, port: configuration.port)
     }
 
     static func webSocket(_ httpURL: String) -> String {

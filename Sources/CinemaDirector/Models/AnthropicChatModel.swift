@@ -22,7 +22,7 @@ public struct AnthropicChatModel: ChatModel {
         timeout: Duration = .seconds(30),
         maxTokens: Int = 1024
     ) {
-        self.baseURL = ModelHTTP.base(baseURL)
+        self.baseURL = ServiceAddress.base(baseURL)
         self.model = model
         self.apiKey = apiKey
         self.http = ModelHTTP(client: client ?? ModelHTTP.sharedClient)

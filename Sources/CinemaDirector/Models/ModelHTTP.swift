@@ -55,11 +55,6 @@ struct ModelHTTP: Sendable {
         return data
     }
 
-    /// A base URL without its trailing slash, so that paths can be appended.
-    static func base(_ url: String) -> String {
-        url.hasSuffix("/") ? String(url.dropLast()) : url
-    }
-
     /// Both providers put a message in `error`: OpenAI `{"error": {"message"}}`, Anthropic
     /// `{"type": "error", "error": {"type", "message"}}`; some servers send a bare string.
     static func errorMessage(in data: Data) -> String? {

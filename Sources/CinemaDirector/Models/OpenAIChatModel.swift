@@ -13,7 +13,7 @@ public struct OpenAIChatModel: ChatModel {
     let timeout: Duration
 
     public init(baseURL: String, model: String, apiKey: String?, client: HTTPClient? = nil, timeout: Duration = .seconds(30)) {
-        self.baseURL = ModelHTTP.base(baseURL)
+        self.baseURL = ServiceAddress.base(baseURL)
         self.model = model
         self.apiKey = apiKey
         self.http = ModelHTTP(client: client ?? ModelHTTP.sharedClient)

@@ -111,9 +111,8 @@ struct Serve: AsyncParsableCommand {
             speech: speechStage,
             logger: context.logger,
             onServerRunning: { port in
-                let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
                 Announcement.say(
-                    "Cinema Chat backend listening on http://\(host):\(port) (director: \(director.name), speech: \(speechStage.name), data: \(context.home.path))"
+                    "Cinema Chat backend listening on \(ServiceAddress.http(host: configuration.host, port: port)) (director: \(director.name), speech: \(speechStage.name), data: \(context.home.path))"
                 )
                 onListening()
             }

@@ -172,7 +172,7 @@ struct Station: AsyncParsableCommand {
             logger: context.logger
         ) {
             port in
-            Announcement.say("Cinema Chat station listening on http://\(host):\(port) (player \(player), backend \(backend))")
+            Announcement.say("Cinema Chat station listening on \(ServiceAddress.http(host: host, port: port)) (player \(player), backend \(backend))")
             onListening(port)
         }
         // The supervision last, so that it shuts down first: clients stop before the player does.

@@ -58,15 +58,14 @@ struct Up: AsyncParsableCommand {
         // the dashboard and the player's to its clients.
         let backendPort = backendPort == 0 ? try Station.freePort() : backendPort
         let port = port == 0 ? try Station.freePort() : port
-        let address = host.contains(":") ? "[\(host)]" : host
-        let local = LoopbackHost.contains(host) ? address : "127.0.0.1"
+        let local = LoopbackHost.contains(host) ? host : "127.0.0.1"
         var flags = ConfigOverrides()
         flags.set("backend.host", host)
         flags.set("backend.port", backendPort)
         flags.set("speech.engine", speech)
         flags.set("station.host", host)
         flags.set("station.port", port)
-        flags.set("backend.url", "http://\(local):\(backendPort)")
+        flags.set("backend.url", ServiceAddress.http(host: local, port: backendPort))
         let context = try await global.context(flags: flags, defaultLogLevel: "notice")
 
         if try await context.openLibrary().statistics().spokenCues == 0 {
@@ -77,7 +76,7 @@ struct Up: AsyncParsableCommand {
         // Said once the dashboard and the backend both listen, so that the page opened works.
         let up = JointAnnouncement(
             after: 2,
-            "Cinema Chat is up. Open the dashboard: \(Self.dashboardURLs(host: address, port: port))  (Ctrl-C stops everything)"
+            "Cinema Chat is up. Open the dashboard: \(Self.dashboardURLs(host: host, port: port))  (Ctrl-C stops everything)"
         )
         let backend = try await Serve.backend(context: context) { up.ready() }
         let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback) { _ in
@@ -105,9 +104,9 @@ struct Up: AsyncParsableCommand {
     /// Where to open the dashboard: on every interface, the addresses other machines use first
     /// (a gallery's operator is rarely at the TV's own keyboard), then this machine's own.
     static func dashboardURLs(host: String, port: Int) -> String {
-        guard MachineAddresses.isWildcard(host) else { return "http://\(host):\(port)" }
-        let elsewhere = MachineAddresses.external().map { "http://\($0):\(port)" }
-        let here = "http://127.0.0.1:\(port)"
+        guard ServiceAddress.isWildcard(host) else { return ServiceAddress.http(host: host, port: port) }
+        let elsewhere = MachineAddresses.external().map { ServiceAddress.http(host: $0, port: port) }
+        let here = ServiceAddress.http(host: "127.0.0.1", port: port)
         return elsewhere.isEmpty ? here : elsewhere.joined(separator: " or ") + " (on this machine: \(here))"
     }
 }

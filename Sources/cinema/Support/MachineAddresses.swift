@@ -5,11 +5,6 @@ import Glibc
 /// The addresses other machines can reach this one by: what to print when a server listens on
 /// every interface, since `http://0.0.0.0:3000` opens nothing in a browser elsewhere.
 enum MachineAddresses {
-    /// Whether `host` means "every interface".
-    static func isWildcard(_ host: String) -> Bool {
-        host == "0.0.0.0" || host == "::" || host == "[::]"
-    }
-
     /// The IPv4 addresses of the interfaces that are up, loopback left out, in the system's order.
     static func external() -> [String] {
         var first: UnsafeMutablePointer<ifaddrs>?

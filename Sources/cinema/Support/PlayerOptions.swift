@@ -65,7 +65,7 @@ struct PlayerOptions: ParsableArguments {
         let player = PlayerService(options: options, socketPath: socket, idleScreen: idleScreen, logger: context.logger)
         let mode = options.headless ? "headless" : (drmDevice.map { "on \($0)" } ?? "on the display")
         let app = buildPlayer(player, host: host, port: port, logger: context.logger) { port in
-            announce("http://\(host):\(port) (mpv \(mode))")
+            announce("\(ServiceAddress.http(host: host, port: port)) (mpv \(mode))")
         }
         return (player, [.init(service: PlayerRunner(player: player)), .init(service: app)], socket)
     }
