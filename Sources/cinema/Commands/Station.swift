@@ -93,9 +93,7 @@ struct Station: AsyncParsableCommand {
         let host = reader.string(forKey: "station.host", default: "127.0.0.1")
         let port = reader.int(forKey: "station.port", default: 3000)
         let backend = reader.string(forKey: "backend.url", default: "http://127.0.0.1:8765")
-        guard let backendAddress = URL(string: backend), ["http", "https"].contains(backendAddress.scheme ?? ""), backendAddress.host != nil else {
-            throw ValidationError("--backend-url must be an http:// URL with a host, not '\(backend)'.")
-        }
+        try Self.requireHTTP(backend, option: "--backend-url")
         let stationName = reader.string(forKey: "station.name") ?? ProcessInfo.processInfo.hostName
         try context.home.prepare()
         let database = try StationDatabase.open(path: context.home.path + "/" + StationDatabase.fileName)
@@ -104,9 +102,7 @@ struct Station: AsyncParsableCommand {
         var socket: String?
         let player: String
         if let elsewhere = reader.string(forKey: "player.url"), !elsewhere.isEmpty {
-            guard let url = URL(string: elsewhere), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw ValidationError("--player-url must be an http:// URL with a host, not '\(elsewhere)'.")
-            }
+            try Self.requireHTTP(elsewhere, option: "--player-url")
             player = elsewhere
         } else {
             // The player's port is known only once it listens when it is 0; clients need it first.
@@ -178,6 +174,13 @@ struct Station: AsyncParsableCommand {
         // The supervision last, so that it shuts down first: clients stop before the player does.
         services += [.init(service: app), .init(service: StationSupervision(supervisor: supervisor))]
         return (services, socket)
+    }
+
+    /// The backend and the player are reached over HTTP: anything else is refused at start.
+    private static func requireHTTP(_ text: String, option: String) throws {
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ValidationError("\(option) must be an http:// URL with a host, not '\(text)'.")
+        }
     }
 
     /// A port nothing listens on now.
