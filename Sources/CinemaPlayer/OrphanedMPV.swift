@@ -11,6 +11,12 @@ enum OrphanedMPV {
     static let socketPrefix = "--input-ipc-server="
     static let socketName = "/cinema-mpv-"
 
+    /// Where this process's mpv listens: named after the player's PID, which is how a later
+    /// player tells an mpv whose player is gone.
+    static func socketPath(in directory: String) -> String {
+        directory + socketName + "\(getpid()).sock"
+    }
+
     /// Stops them; returns their PIDs.
     @discardableResult
     static func stop() -> [Int32] {

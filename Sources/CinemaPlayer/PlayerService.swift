@@ -73,6 +73,12 @@ public actor PlayerService {
         self.logger = logger
     }
 
+    /// The IPC socket for this process's mpv, in `directory`, named so that a player started
+    /// after this one was killed finds and stops the mpv it left.
+    public static func socketPath(in directory: String = FileManager.default.temporaryDirectory.path) -> String {
+        OrphanedMPV.socketPath(in: directory)
+    }
+
     /// Runs mpv until `shutDown`, starting it again whenever it goes away.
     public func run() async {
         let orphans = OrphanedMPV.stop()

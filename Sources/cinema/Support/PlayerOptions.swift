@@ -55,7 +55,7 @@ struct PlayerOptions: ParsableArguments {
         if fullscreen { options.arguments.append("--fullscreen") }
         if let drmDevice { options.arguments += ["--vo=drm", "--drm-device=\(drmDevice)"] }
         if let audioDevice { options.arguments.append("--audio-device=\(audioDevice)") }
-        let socket = FileManager.default.temporaryDirectory.path + "/cinema-mpv-\(getpid()).sock"
+        let socket = PlayerService.socketPath()
         let idleScreen: IdleScreen
         switch idle {
         case "black": idleScreen = .black
