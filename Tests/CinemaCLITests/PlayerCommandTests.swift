@@ -3,6 +3,10 @@ import CinemaTestSupport
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite("cinema player")
 struct PlayerCommandTests {
     @Test("Starts headless without a display, plays a span over HTTP, and on SIGTERM exits 0 taking its mpv with it")
@@ -29,6 +33,30 @@ struct PlayerCommandTests {
             #expect(status == 0)
             let pid = try #require(mpvPID)
             #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "mpv \(pid) was left running")
+        }
+    }
+
+    @Test("A player killed outright leaves its mpv running; the next player to start stops it")
+    func orphanedMPV() async throws {
+        try await TemporaryDirectory.with { directory in
+            let film = directory.file("film.mp4")
+            try await MediaFixtures.makeVideo(at: film, seconds: 4)
+            let environment = ["CINEMA_HOME": directory.file("home")]
+            let arguments = ["player", "--port", "0", "--headless", "--idle", "black"]
+            let first = try await EndToEndReconnectTests.Background.start(arguments, environment: environment)
+            let http = HTTPTestClient(base: first.server.base)
+            // A play waits for mpv to be up; then its PID is known.
+            let played = try await http.post("/play", #"{"video_path": "\#(film)", "start": 0.5, "end": 3.5}"#)
+            #expect(played.status == 200, "\(played.text)")
+            let mpv = try #require(try await http.get("/status").json["mpv_pid"]?.int64Value.map { Int32($0) })
+            #expect(try await first.stop(SIGKILL) == 128 + SIGKILL)
+            #expect(EndToEndStationTests.isRunning(mpv), "mpv outlives a player killed with -9")
+
+            let next = try await EndToEndReconnectTests.Background.start(arguments, environment: environment)
+            let nextPlay = try await HTTPTestClient(base: next.server.base).post("/play", #"{"video_path": "\#(film)", "start": 0.5, "end": 1.5}"#)
+            #expect(nextPlay.status == 200, "\(nextPlay.text)")
+            #expect(!EndToEndStationTests.isRunning(mpv), "the orphaned mpv \(mpv) was stopped")
+            #expect(try await next.stop(SIGTERM) == 0)
         }
     }
 }
