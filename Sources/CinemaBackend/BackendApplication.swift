@@ -4,6 +4,7 @@ import CinemaHTTP
 public import CinemaLibrary
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
 public import ServiceLifecycle
@@ -87,14 +88,24 @@ public func buildBackend(
         configuration: configuration
     )
     let rooms = Router(context: BackendRequestContext.self)
+    rooms.add(middleware: CallerPolicyMiddleware(policy: configuration.callerPolicy))
     RoomController(engine: engine, gate: gate, speech: speech, configuration: configuration).addRoutes(to: rooms)
+    let roomResponder = rooms.buildResponder()
+    let limits = configuration.connectionLimits
 
     let application = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: rooms,
-            configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(15))))
-        ),
+        server: .guarded(limits) { responder in
+            HTTP1WebSocketUpgradeChannel(
+                responder: responder,
+                webSocketResponder: roomResponder,
+                configuration: .init(
+                    http1: .init(httpDecoderConfiguration: limits.decoder),
+                    // A peer that does not answer a close is let go after this, not 15 s.
+                    ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(15)), closeTimeout: RoomController.closeHandshake)
+                )
+            )
+        },
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "cinema"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
@@ -119,7 +130,7 @@ func buildRouter(
     configuration: BackendConfiguration
 ) -> Router<BackendRequestContext> {
     let router = Router(context: BackendRequestContext.self)
-    router.add(middleware: CrossOriginMiddleware(policy: configuration.crossOrigin))
+    router.add(middleware: CallerPolicyMiddleware(policy: configuration.callerPolicy))
     router.add(middleware: APIErrorMiddleware(service: "backend"))
     router.addRoutes(SessionController(engine: engine, library: library, gate: gate, configuration: configuration).endpoints)
     router.addRoutes(

@@ -37,8 +37,16 @@ public struct BackendConfiguration: Sendable {
     /// Overrides the token kept in the data directory.
     public var operatorToken: String?
     /// Web pages from these origins may call the API from a browser (the station's dashboard
-    /// on another machine); pages on loopback always may. `*` allows any.
+    /// on another machine). `*` allows any.
     public var allowedOrigins: [String] = []
+    /// The port of the station whose dashboard calls this backend from the same machine: a page
+    /// on that port of the host the request addressed may call without being named.
+    public var dashboardPort = 3000
+    /// Host names the backend answers to besides its addresses, `localhost` and the machine's
+    /// own name (`CINEMA_ALLOWED_HOSTS`).
+    public var allowedHosts: [String] = []
+    /// What every connection is held to: request head sizes, write deadline, the stop's grace.
+    public var connectionLimits = ConnectionLimits()
 
     public init() {}
 
@@ -48,10 +56,24 @@ public struct BackendConfiguration: Sendable {
 
     public var operatorTokenRequired: Bool { requireOperatorToken ?? !isLoopback }
 
-    /// Which browser pages may call. Where every request needs the operator token, the token
-    /// is the guard and any dashboard may ask; on loopback, only local pages and those named.
-    public var crossOrigin: CrossOriginPolicy {
-        .init(anyOrigin: operatorTokenRequired || allowedOrigins.contains("*"), origins: Set(allowedOrigins))
+    /// Who may call, and from which pages. Where every call that matters needs the operator
+    /// token, the token is the guard and any dashboard may ask; otherwise only the station's
+    /// dashboard on this machine and the origins named.
+    public var callerPolicy: CallerPolicy {
+        var hosts = allowedHosts
+        for url in [publicURL].compactMap({ $0 }) + allowedOrigins {
+            if let host = URL(string: url)?.host { hosts.append(host) }
+        }
+        return CallerPolicy(
+            service: "backend",
+            hostNames: hosts,
+            origins: .init(
+                anyOrigin: operatorTokenRequired || allowedOrigins.contains("*"),
+                origins: allowedOrigins,
+                dashboardPort: dashboardPort
+            ),
+            originsSetting: "CINEMA_BACKEND_ALLOWED_ORIGINS"
+        )
     }
 }
 
@@ -69,7 +91,13 @@ extension BackendConfiguration {
         tokenLifetime = max(1, backend.double(forKey: "tokenLifetime", default: tokenLifetime))
         requireOperatorToken = backend.bool(forKey: "requireOperatorToken")
         operatorToken = backend.string(forKey: "operatorToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
-        allowedOrigins = (backend.string(forKey: "allowedOrigins") ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        allowedOrigins = Self.list(backend.string(forKey: "allowedOrigins"))
+        dashboardPort = backend.int(forKey: "dashboardPort", default: dashboardPort)
+        allowedHosts = Self.list(reader.string(forKey: "allowedHosts"))
+    }
+
+    /// A comma-separated setting.
+    static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

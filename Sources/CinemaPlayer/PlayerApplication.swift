@@ -1,4 +1,4 @@
-import CinemaHTTP
+public import CinemaHTTP
 public import Hummingbird
 public import Logging
 
@@ -7,14 +7,17 @@ public func buildPlayer(
     _ player: PlayerService,
     host: String,
     port: Int,
+    policy: CallerPolicy = CallerPolicy(service: "player"),
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
+    router.add(middleware: CallerPolicyMiddleware(policy: policy))
     router.add(middleware: APIErrorMiddleware(service: "player"))
     PlayerController(player: player).addRoutes(to: router)
     return Application(
         router: router,
+        server: .guardedHTTP1(),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cinema-player"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger

@@ -153,20 +153,16 @@ struct PlayerController: Sendable {
 
     @Sendable func events(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let events = await player.subscribe()
-        let body = ResponseBody { writer in
+        let player = player
+        return EventStream.response(produce: { sink in
             // The stream has no end of its own: it ends when the player shuts down, or the
             // server would wait for it for ever.
-            let player = self.player
-            try await withGracefulShutdownHandler {
-                for await event in events {
-                    try await writer.write(Self.serverSentEvent(event).buffer)
-                }
+            await withGracefulShutdownHandler {
+                for await event in events { sink.send(Self.serverSentEvent(event)) }
             } onGracefulShutdown: {
                 Task { await player.closeListeners() }
             }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        })
     }
 
     static func serverSentEvent(_ event: PlayerService.Event) -> ServerSentEvent {

@@ -73,27 +73,18 @@ struct StationController: Sendable {
     /// change; `player` (is the player answering) with each. Ends when the station stops.
     @Sendable func clientEvents(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (changes, key) = await supervisor.watch()
-        let body = ResponseBody { [supervisor, database, player] writer in
-            /// The list as it stands, and whether the player answers.
-            func update() async throws {
-                let clients = try await database.clients().map(Self.json)
-                try await writer.write(ServerSentEvent(event: "clients", json: JSONValue.array(clients)).buffer)
-                try await writer.write(ServerSentEvent(event: "player", json: await player.status()).buffer)
-            }
-            do {
-                try await update()
-                for await _ in changes { try await update() }
-            } catch {
-                await supervisor.unwatch(key)
-                throw error
-            }
-            await supervisor.unwatch(key)
-            try await writer.finish(nil)
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-            body: body
+        return EventStream.response(
+            produce: { [database, player] sink in
+                /// The list as it stands, and whether the player answers.
+                func update() async {
+                    guard let clients = try? await database.clients().map(Self.json) else { return }
+                    sink.send(ServerSentEvent(event: "clients", json: JSONValue.array(clients)))
+                    sink.send(ServerSentEvent(event: "player", json: await player.status()))
+                }
+                await update()
+                for await _ in changes { await update() }
+            },
+            finished: { [supervisor] in await supervisor.unwatch(key) }
         )
     }
 

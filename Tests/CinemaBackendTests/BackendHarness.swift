@@ -50,10 +50,10 @@ struct RunningBackend: Sendable {
 
     var http: HTTPTestClient { HTTPTestClient(base: "http://127.0.0.1:\(port)") }
 
-    /// `POST /api/connect` for `station`; returns the reply's JSON.
+    /// `POST /api/connect` for `station`, as the operator; returns the reply's JSON.
     func connect(station: String? = nil) async throws -> Connected {
         let body = station.map { #"{"station": "\#($0)"}"# }
-        let reply = try await http.post("/api/connect", body)
+        let reply = try await http.post("/api/connect", body, headers: ["Authorization": "Bearer \(operatorToken)"])
         #expect(reply.status == 200, "\(reply.text)")
         let json = reply.json
         return Connected(

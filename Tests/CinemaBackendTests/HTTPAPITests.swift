@@ -151,11 +151,12 @@ struct HTTPAPITests {
         }
     }
 
-    @Test("Off loopback, operator actions need the operator token; the seed's open endpoints stay open")
+    @Test("Off loopback, what reads a session or acts needs the operator token; health and the library stay open")
     func operatorToken() async throws {
         let configuration = BackendHarness.configuration { $0.requireOperatorToken = true }
         try await BackendHarness.withBackend(configuration: configuration) { backend in
             let http = backend.http
+            #expect(try await http.post("/api/connect", "{}").status == 401)
             let session = try await backend.connect()
             let end = "/api/sessions/\(session.identifier)/end"
             let none = try await http.post(end)
@@ -183,9 +184,14 @@ struct HTTPAPITests {
                 return try await observer.next("user-transcription", within: .seconds(60)).data?["text"]?.stringValue
             }
             #expect(joined == "hi")
-            // Open: health, conversation status, search.
+            // What visitors said is the operator's; health and the library are open.
+            #expect(try await http.get("/conversation-status/\(session.identifier)").status == 401)
+            let status = try await http.get(
+                "/conversation-status/\(session.identifier)",
+                headers: ["Authorization": "Bearer \(backend.operatorToken)"]
+            )
+            #expect(status.status == 200)
             #expect(try await http.get("/health").status == 200)
-            #expect(try await http.get("/conversation-status/\(session.identifier)").status == 200)
             #expect(try await http.get("/api/search?q=hello").status == 200)
             #expect(try await http.post(end, headers: ["Authorization": "Bearer \(backend.operatorToken)"]).status == 200)
             // The token lives in the data directory, readable by its owner only.
@@ -271,8 +277,31 @@ struct HTTPAPITests {
         let named = CrossOriginPolicy(origins: ["http://tv-box.local:3000/"])
         #expect(named.allows("http://TV-box.local:3000"))
         #expect(!named.allows("http://tv-box.local:4000"))
-        #expect(named.allows("http://[::1]:3000"))
+        #expect(!named.allows("http://[::1]:3000"), "loopback pages are not all the dashboard")
         #expect(CrossOriginPolicy(anyOrigin: true).allows("https://anywhere.example"))
+        // The station's dashboard on this machine, by whatever name the page reached it.
+        let station = CrossOriginPolicy(dashboardPort: 3000)
+        #expect(station.allows("http://[::1]:3000", addressedAs: "127.0.0.1:8765"))
+        #expect(station.allows("http://192.168.1.20:3000", addressedAs: "192.168.1.20:8765"))
+        #expect(!station.allows("http://192.168.1.99:3000", addressedAs: "192.168.1.20:8765"))
+        #expect(!station.allows("http://127.0.0.1:3001", addressedAs: "127.0.0.1:8765"))
+        #expect(!station.allows("null", addressedAs: "127.0.0.1:8765"))
+    }
+
+    @Test("The caller rule: the service's own names and addresses, its own pages, programs; not rebound names or other pages")
+    func callerPolicy() {
+        let policy = CallerPolicy(service: "backend", hostNames: ["TV-Box.Gallery.lan"])
+        for host in ["127.0.0.1:8765", "[::1]:8765", "localhost:8765", "192.168.1.20", "[fe80::1]", "tv-box.gallery.lan.", "app.localhost:1"] {
+            #expect(policy.allowsHost(host), "\(host)")
+        }
+        for host in ["evil.example:8765", "127.0.0.1.evil.example", "localhost.evil.example", ""] {
+            #expect(!policy.allowsHost(host), "\(host)")
+        }
+        #expect(policy.allowsOrigin("http://127.0.0.1:8765", authority: "127.0.0.1:8765"), "its own page")
+        #expect(policy.allowsOrigin("ws://127.0.0.1", authority: "127.0.0.1:8765"), "a WebSocket library's")
+        #expect(!policy.allowsOrigin("http://127.0.0.1:9999", authority: "127.0.0.1:8765"))
+        #expect(!policy.allowsOrigin("http://evil.example:8765", authority: "127.0.0.1:8765"))
+        #expect(!policy.allowsOrigin("null", authority: "127.0.0.1:8765"))
     }
 
     @Test("Curator tools: play a chosen clip as the next turn, raise needs-help")

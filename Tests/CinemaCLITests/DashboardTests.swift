@@ -160,4 +160,33 @@ struct EndToEndDashboardTests {
             #expect(Self.processes(of: home).isEmpty, "left behind: \(Self.processes(of: home))")
         }
     }
+
+    @Test(
+        "A foreign page in the operator's browser can neither start a client nor create a session: not from another local origin, not under a foreign name, not by rebinding that name to this machine"
+    )
+    func foreignPage() async throws {
+        _ = try Self.prepare(screenshot: "unused.png")
+        let script = SharedData.packageRoot + "/Tests/Interop/foreign_page.py"
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await EndToEndClientTests.home(directory)
+            let (report, status, log) = try await WatchedProcess.run(Self.up, environment: ["CINEMA_HOME": home]) { up in
+                let url = try Self.address(in: try await up.line(containing: "Open the dashboard:", within: .seconds(120)))
+                let station = try await HTTPTestClient(base: url).get("/api/station").json
+                let backend = try #require(station["backendUrl"]?.stringValue)
+                let name = try #require(station["name"]?.stringValue)
+                let run = try await CinemaExecutable.runProgram(Self.python, [script, url, backend, name])
+                try up.send(SIGINT)
+                return (run.standardOutput, run.standardError)
+            }
+            let parsed = (try? JSONSerialization.jsonObject(with: Data(report.0.utf8))) as? [String: Any]
+            let seen = try #require(parsed, "the browser script printed no report: \(report.1)")
+            let attempts = seen["attempts"] as? [String: Any] ?? [:]
+            #expect(attempts.count == 2, "the page ran from both origins: \(attempts)")
+            #expect((seen["clients"] as? [Any])?.isEmpty == true, "no client was started: \(seen["clients"] ?? "") after \(attempts)")
+            #expect((seen["sessions"] as? [Any])?.isEmpty == true, "no session was created: \(seen["sessions"] ?? "") after \(attempts)")
+            #expect(seen["operator_connect"] as? Int == 200, "the operator can still start a session")
+            #expect((seen["rebound_page"] as? String)?.contains("host-not-allowed") == true, "\(seen["rebound_page"] ?? "")")
+            #expect(status == 0, "\(log.suffix(10))")
+        }
+    }
 }

@@ -152,8 +152,9 @@ struct RoomController: Sendable {
         logger.debug("Joined the room")
 
         let listener = speech.listener(settings: session.speech)
+        let socket = ClientConnection.current
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await Self.drain(connection, into: outbound) }
+            group.addTask { await Self.drain(connection, into: outbound, socket: socket) }
             if let recognition = listener.recognition {
                 group.addTask { await recognition.run { signal in await session.heard(signal, now: Date()) } }
             }
@@ -267,8 +268,13 @@ struct RoomController: Sendable {
             "The microphone was declared as \(declared); the room hears 16-bit PCM at 8000 to 48000 Hz, mono or stereo (16000 Hz mono is best). Its audio will be ignored; typed turns still work. Capture at 16 kHz mono, or declare the format you send in client-ready's data.audio {sample_rate, channels}."
     }
 
+    /// How long a peer has to answer the room's close before its connection is dropped: a
+    /// device that froze (or vanished without a word) never answers, and its reader would
+    /// otherwise wait for ever, and with it a graceful stop.
+    static let closeHandshake: Duration = .seconds(2)
+
     /// Sends what the session queues for this socket, then closes it.
-    private static func drain(_ connection: RoomConnection, into outbound: WebSocketOutboundWriter) async {
+    private static func drain(_ connection: RoomConnection, into outbound: WebSocketOutboundWriter, socket: ClientConnection?) async {
         defer { connection.drained.fulfil(.success(())) }
         do {
             for await item in connection.outbox {
@@ -277,11 +283,13 @@ struct RoomController: Sendable {
                     try await outbound.write(.text(text))
                 case .close(let reason, let policy):
                     try await outbound.close(policy ? .policyViolation : .normalClosure, reason: String(reason.utf8.prefix(120)) ?? "")
+                    socket?.close(after: closeHandshake)
                     return
                 }
             }
             // Finished without a close (too slow to keep up): close as a policy violation.
             try await outbound.close(.policyViolation, reason: "too slow")
+            socket?.close(after: closeHandshake)
         } catch {
             // The socket is already gone; nothing left to send to.
         }

@@ -52,6 +52,8 @@ struct SessionController<Context: RequestContext>: Sendable {
 
     struct SessionList: Encodable {
         var sessions: [SessionSummary]
+        /// Where the next page starts (`?before=`); absent on the last page.
+        var next: String?
     }
 
     struct SessionDetail: Encodable {
@@ -88,6 +90,8 @@ struct SessionController<Context: RequestContext>: Sendable {
 
     @Sendable func connect(_ request: Request, context: Context) async throws -> Response {
         var request = request
+        // Occupies the station, and its 409 names the live session.
+        try gate.check(request)
         let body = try await request.decodeJSON(as: ConnectRequest.self, limit: configuration.maxBodyBytes, allowEmpty: true)
         if let station = body.station {
             guard (1...64).contains(station.count), station.allSatisfy({ $0.isLetter || $0.isNumber || "-_. ".contains($0) }) else {
@@ -119,16 +123,36 @@ struct SessionController<Context: RequestContext>: Sendable {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         try gate.check(request)
-        let filterName = request.uri.queryParameters.get("status") ?? "all"
+        let parameters = request.uri.queryParameters
+        let filterName = parameters.get("status") ?? "all"
         guard let filter = SessionListFilter(rawValue: filterName) else {
             throw APIError.invalid("status", "should be live, ended or all.")
         }
-        let records = try await storeCall { try await engine.store.sessions(status: filter, limit: 500) }
+        var query = SessionQuery(status: filter, station: parameters.get("station"), limit: SessionQuery.pageSize)
+        if let text = parameters.get("limit") {
+            guard let limit = Int(text), (1...SessionQuery.pageSize).contains(limit) else {
+                throw APIError.invalid("limit", "should be a number of sessions from 1 to \(SessionQuery.pageSize).")
+            }
+            query.limit = limit
+        }
+        if let text = parameters.get("before") {
+            guard let cursor = SessionCursor(text) else {
+                throw APIError.invalid("before", "should be the 'next' of the page before, as it was given.")
+            }
+            query.before = cursor
+        }
+        // One more than asked tells whether there is a next page.
+        var lookahead = query
+        lookahead.limit += 1
+        var records = try await storeCall { try await engine.store.sessions(lookahead) }
+        let more = records.count > query.limit
+        records = Array(records.prefix(query.limit))
         var summaries: [SessionSummary] = []
         for record in records {
             summaries.append(await summary(of: record))
         }
-        return try JSONResponse.make(SessionList(sessions: summaries))
+        let next = more ? records.last.map { SessionCursor(after: $0).description } : nil
+        return try JSONResponse.make(SessionList(sessions: summaries, next: next))
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
@@ -157,28 +181,21 @@ struct SessionController<Context: RequestContext>: Sendable {
         let subscription = await live?.subscribe()
         let history = try await storeCall { try await store.events(of: id, after: after) }
             .filter { subscription == nil || $0.sequence <= subscription!.last }
-        let body = ResponseBody { writer in
-            do {
-                for event in history { try await writer.write(Self.serverSentEvent(event)) }
-                if let subscription {
-                    for await item in subscription.0 {
-                        switch item {
-                        case .event(let event) where event.sequence > after: try await writer.write(Self.serverSentEvent(event))
-                        case .event: continue
-                        case .signal(let signal): try await writer.write(Self.serverSentEvent(signal))
-                        }
+        return EventStream.response(
+            produce: { sink in
+                for event in history { sink.send(Self.serverSentEvent(event)) }
+                guard let subscription else { return }
+                for await item in subscription.0 {
+                    switch item {
+                    case .event(let event) where event.sequence > after: sink.send(Self.serverSentEvent(event))
+                    case .event: continue
+                    case .signal(let signal): sink.send(Self.serverSentEvent(signal))
                     }
                 }
-            } catch {
+            },
+            finished: {
                 if let subscription { await live?.unsubscribe(subscription.key) }
-                throw error
             }
-            try await writer.finish(nil)
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
-            body: body
         )
     }
 
@@ -213,6 +230,7 @@ struct SessionController<Context: RequestContext>: Sendable {
 
     @Sendable func needsHelp(_ request: Request, context: Context) async throws -> Response {
         var request = request
+        try gate.check(request)
         let body = try await request.decodeJSON(as: NeedsHelpRequest.self, limit: configuration.maxBodyBytes, allowEmpty: true)
         let session = try await liveSession(context)
         let reason = body.reason.map { String($0.prefix(500)) } ?? "The station asked for help."
@@ -245,12 +263,12 @@ struct SessionController<Context: RequestContext>: Sendable {
     }
 
     /// No id: a signal is not in the log, and a reconnecting feed starts with the current ones.
-    static func serverSentEvent(_ signal: LiveSignal) -> ByteBuffer {
-        ServerSentEvent(event: signal.name, json: signal.data).buffer
+    static func serverSentEvent(_ signal: LiveSignal) -> ServerSentEvent {
+        ServerSentEvent(event: signal.name, json: signal.data)
     }
 
-    static func serverSentEvent(_ event: SessionEvent) -> ByteBuffer {
-        ServerSentEvent(event: event.kind.rawValue, id: "\(event.sequence)", json: event).buffer
+    static func serverSentEvent(_ event: SessionEvent) -> ServerSentEvent {
+        ServerSentEvent(event: event.kind.rawValue, id: "\(event.sequence)", json: event)
     }
 }
 

@@ -61,6 +61,8 @@ struct StatusController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func conversationStatus(_ request: Request, context: Context) async throws -> Response {
+        // What visitors said.
+        try gate.check(request)
         let id = try context.parameters.require("id")
         let lastSeenText = request.uri.queryParameters.get("last_seen") ?? "0"
         guard let lastSeen = Int64(lastSeenText), lastSeen >= 0 else {
@@ -74,6 +76,7 @@ struct StatusController<Context: RequestContext>: Sendable {
 
     @Sendable func updateStatus(_ request: Request, context: Context) async throws -> Response {
         var request = request
+        try gate.check(request)
         let body = try await request.decodeJSON(as: UpdateStatusRequest.self, limit: configuration.maxBodyBytes)
         guard !body.status.isEmpty, body.status.count <= 200 else { throw APIError.invalid("status", "should be 1–200 characters.") }
         switch try await storeCall({ try await engine.lookup(body.identifier) }) {

@@ -94,15 +94,20 @@ public struct BackendDatabase: SessionStore {
         try await read { db in try SessionRecord.fetchOne(db, key: id) }
     }
 
-    public func sessions(status: SessionListFilter, limit: Int) async throws(SessionStoreError) -> [SessionRecord] {
+    public func sessions(_ query: SessionQuery) async throws(SessionStoreError) -> [SessionRecord] {
         try await read { db in
             var request = SessionRecord.all()
-            switch status {
+            switch query.status {
             case .all: break
             case .live: request = request.filter(SessionRecord.Columns.status != SessionStatus.ended)
             case .ended: request = request.filter(SessionRecord.Columns.status == SessionStatus.ended)
             }
-            return try request.order(SessionRecord.Columns.createdAt.desc).limit(limit).fetchAll(db)
+            if let station = query.station { request = request.filter(SessionRecord.Columns.station == station) }
+            if let cursor = query.before {
+                let createdAt = SessionRecord.Columns.createdAt
+                request = request.filter(createdAt < cursor.createdAt || (createdAt == cursor.createdAt && SessionRecord.Columns.id < cursor.id))
+            }
+            return try request.order(SessionRecord.Columns.createdAt.desc, SessionRecord.Columns.id.desc).limit(query.limit).fetchAll(db)
         }
     }
 

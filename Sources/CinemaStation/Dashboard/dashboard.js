@@ -425,7 +425,7 @@ async function saveMicrophone() {
 // MARK: Start-up
 
 async function liveSessionOfStation() {
-  const sessions = await backend("/api/sessions?status=live", { operator: true });
+  const sessions = await backend(`/api/sessions?status=live&station=${encodeURIComponent(dashboard.station.name)}`, { operator: true });
   const list = Array.isArray(sessions) ? sessions : sessions.sessions || [];
   return list.find((s) => s.station === dashboard.station.name);
 }

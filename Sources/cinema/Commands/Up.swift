@@ -65,6 +65,8 @@ struct Up: AsyncParsableCommand {
         flags.set("speech.engine", speech)
         flags.set("station.host", host)
         flags.set("station.port", port)
+        // The dashboard's pages may call the backend; other local pages may not.
+        flags.set("backend.dashboardPort", port)
         flags.set("backend.url", ServiceAddress.http(host: local, port: backendPort))
         let context = try await global.context(flags: flags, defaultLogLevel: "notice")
 
