@@ -102,7 +102,11 @@ public func buildBackend(
                 configuration: .init(
                     http1: .init(httpDecoderConfiguration: limits.decoder),
                     // A peer that does not answer a close is let go after this, not 15 s.
-                    ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(15)), closeTimeout: RoomController.closeHandshake)
+                    ws: .init(
+                        maxFrameSize: RoomConnection.maxMessageBytes,
+                        autoPing: .enabled(timePeriod: .seconds(15)),
+                        closeTimeout: RoomController.closeHandshake
+                    )
                 )
             )
         },

@@ -18,16 +18,23 @@ final class RoomConnection: Sendable {
 
     let id = UUID()
     let role: Role
+    /// The largest text message this socket is sent: the peers' frame limit. A bigger one would
+    /// cost the device its room (its client drops the connection), so it is never sent.
+    let maxMessageBytes: Int
     let outbox: AsyncStream<Outbound>
     /// Fulfilled when the writer has sent everything and closed the socket.
     let drained = OneShot<Void>()
     private let continuation: AsyncStream<Outbound>.Continuation
     private let closing = Mutex(false)
 
-    init(role: Role, capacity: Int) {
+    init(role: Role, capacity: Int, maxMessageBytes: Int = RoomConnection.maxMessageBytes) {
         self.role = role
+        self.maxMessageBytes = maxMessageBytes
         (outbox, continuation) = AsyncStream.makeStream(of: Outbound.self, bufferingPolicy: .bufferingOldest(capacity))
     }
+
+    /// The frame limit of the room's sockets, both ends (1 MiB).
+    static let maxMessageBytes = 1 << 20
 
     func send(_ message: RoomMessage) {
         send(encoded: message.encoded())
@@ -35,6 +42,18 @@ final class RoomConnection: Sendable {
 
     func send(encoded text: String) {
         guard !closing.withLock({ $0 }) else { return }
+        let size = text.utf8.count
+        if size > maxMessageBytes {
+            let type = (try? RoomMessage.decode(text))?.type ?? "a message"
+            send(
+                .error(
+                    "The room could not send \(type) of \(size) bytes, over its \(maxMessageBytes)-byte limit; it was dropped. Report this with the session's id.",
+                    code: "message-too-large",
+                    fatal: false
+                )
+            )
+            return
+        }
         if case .dropped = continuation.yield(.text(text)) {
             close(reason: "This socket fell too far behind; reconnect.", policy: true)
         }
