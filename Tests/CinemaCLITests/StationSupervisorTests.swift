@@ -16,16 +16,20 @@ struct EndToEndSupervisorTests {
     /// is needed, and quiet logs.
     static func supervisor(
         in directory: TemporaryDirectory,
+        backend: String,
         home: String? = nil,
+        environment: [String: String] = [:],
         backoff: Backoff = Backoff(initial: .seconds(1), maximum: .seconds(30))
     ) throws -> (ClientSupervisor, StationDatabase) {
         let database = try StationDatabase.open(path: directory.file("station.sqlite"))
         var settings = ClientSupervisor.Settings(
             executable: CinemaExecutable.path,
             playerURL: "http://127.0.0.1:9",
+            backendURL: backend,
             logsDirectory: directory.file("logs")
         )
         if let home { settings.environment = ["CINEMA_HOME": home] }
+        settings.environment.merge(environment) { $1 }
         settings.backoff = backoff
         var logger = Logger(label: "test-station")
         logger.logLevel = .critical
@@ -53,6 +57,7 @@ struct EndToEndSupervisorTests {
                     let identifier = try #require(connect.json["identifier"]?.stringValue)
                     let (supervisor, database) = try Self.supervisor(
                         in: directory,
+                        backend: backend.base,
                         home: home,
                         backoff: Backoff(initial: .milliseconds(200), maximum: .seconds(1))
                     )
@@ -66,7 +71,7 @@ struct EndToEndSupervisorTests {
                                 backendURL: backend.base,
                                 identifier: identifier
                             )
-                        )
+                        ).record
                         #expect(first.state == .running && first.pid > 0)
                         for try await event in events where event.event == "participant-joined" {
                             joins += 1
@@ -107,13 +112,14 @@ struct EndToEndSupervisorTests {
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
                 let (supervisor, database) = try Self.supervisor(
                     in: directory,
+                    backend: backend.base,
                     home: home,
                     backoff: Backoff(initial: .milliseconds(100), maximum: .milliseconds(400))
                 )
                 let http = backend
 
                 let reason = try await http.events("/api/sessions/\(session.identifier)/events") { events in
-                    let first = try await supervisor.start(try Self.launch(session, backend: backend))
+                    let first = try await supervisor.start(try Self.launch(session, backend: backend)).record
                     var kills = 0
                     var reason: String?
                     for try await event in events {
@@ -158,11 +164,12 @@ struct EndToEndSupervisorTests {
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
                 let (supervisor, database) = try Self.supervisor(
                     in: directory,
+                    backend: backend.base,
                     home: home,
                     backoff: Backoff(initial: .seconds(60), maximum: .seconds(60))
                 )
                 let (changes, key) = await supervisor.watch()
-                let client = try await supervisor.start(try Self.launch(session, backend: backend))
+                let client = try await supervisor.start(try Self.launch(session, backend: backend)).record
                 kill(client.pid, SIGKILL)
                 for await _ in changes where try await database.clients().first?.state == .restarting { break }
                 await supervisor.unwatch(key)
@@ -182,7 +189,7 @@ struct EndToEndSupervisorTests {
         try await TemporaryDirectory.with { directory in
             let (home, _) = try await EndToEndClientTests.home(directory)
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
-                let (supervisor, _) = try Self.supervisor(in: directory)
+                let (supervisor, _) = try Self.supervisor(in: directory, backend: backend.base)
                 let room = try #require(session.environment["CINEMA_ROOM_URL"])
                 let token = try #require(session.environment["CINEMA_TOKEN"])
                 let base = backend.base
@@ -193,7 +200,7 @@ struct EndToEndSupervisorTests {
                 await #expect(throws: StationError.self) {
                     try await supervisor.start(.init(roomURL: room, token: "", backendURL: base, identifier: session.identifier))
                 }
-                let client = try await supervisor.start(.init(roomURL: room, token: token, backendURL: base, identifier: session.identifier))
+                let client = try await supervisor.start(.init(roomURL: room, token: token, backendURL: base, identifier: session.identifier)).record
                 let stopped = try await supervisor.stop(pid: client.pid)
                 #expect(stopped.state == .exited)
                 #expect(stopped.restarts == 0)
