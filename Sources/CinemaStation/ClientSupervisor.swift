@@ -158,7 +158,8 @@ public actor ClientSupervisor {
         }
     }
 
-    /// Runs the client, and again after each failure while its session lives.
+    /// Runs the client, and again after each failure while its session lives, unless the way it
+    /// failed says it never can succeed.
     private func supervise(
         id: Int64,
         record: ClientRecord,
@@ -177,10 +178,10 @@ public actor ClientSupervisor {
         }
         let metadata: Logger.Metadata = ["session": "\(room.identifier)"]
         while true {
-            let status: Int32
+            let run: (status: Int32, lastLines: [String])
             let began = ContinuousClock.now
             do {
-                status = try await runOnce(id: id, room: room, log: log) { identity in
+                run = try await runOnce(id: id, room: room, log: log) { identity in
                     await self.began(id, as: identity, first: first)
                 }
                 record = records[id] ?? record
@@ -189,9 +190,21 @@ public actor ClientSupervisor {
                 failure = .spawn("\(error)")
                 break
             }
+            let status = run.status
             record.exitCode = status
             log.write(line: "[station] the client exited with status \(status)")
             if running[id]?.stopping == true || status == 0 { break }
+            if let meaning = ClientExit.hopeless(status) {
+                // The same token, room and settings would fail the same way: a person must act.
+                log.write(line: "[station] not started again: \(meaning)")
+                logger.error("A client cannot succeed (status \(status), \(meaning)); not starting it again", metadata: metadata)
+                await sessions.raiseNeedsHelp(
+                    room.identifier,
+                    backend: room.backendURL,
+                    reason: ClientExit.reason(status: status, meaning: meaning, log: record.logPath, lastLines: run.lastLines)
+                )
+                break
+            }
             // A failure: again, while the session lives.
             let now = ContinuousClock.now
             if now - began >= settings.steadyRun { backoff = settings.backoff }
@@ -216,8 +229,8 @@ public actor ClientSupervisor {
             running[id]?.pause = nil
             if running[id]?.stopping == true { break }
         }
-        // Over for good: it failed to start, exited 0, was stopped, or its session ended. A
-        // start for the session from now on starts a new client.
+        // Over for good: it failed to start, exited 0, was stopped, cannot succeed, or its
+        // session ended. A start for the session from now on starts a new client.
         record.state = .exited
         await save(record)
         if let failure { first.yield(.failure(failure)) }
@@ -251,13 +264,13 @@ public actor ClientSupervisor {
     }
 
     /// One run of the client; `started` is called with its identity once it runs. Returns the
-    /// exit status as a shell reports it.
+    /// exit status as a shell reports it, and the last lines it wrote (for a call for help).
     private func runOnce(
         id: Int64,
         room: SessionRoom,
         log: RotatingLog,
         started: @escaping @Sendable (ProcessIdentity) async -> Void
-    ) async throws -> Int32 {
+    ) async throws -> (status: Int32, lastLines: [String]) {
         var environment: [Environment.Key: String] = [
             "CINEMA_ROOM_URL": room.roomURL,
             "CINEMA_TOKEN": room.token,
@@ -286,9 +299,14 @@ public actor ClientSupervisor {
                 Task { await Self.terminate(identity, grace: self.settings.grace) }
             }
             await started(identity)
-            for try await line in execution.standardOutput.strings() { log.write(line: line) }
+            var lastLines: [String] = []
+            for try await line in execution.standardOutput.strings() {
+                log.write(line: line)
+                if !line.allSatisfy(\.isWhitespace) { lastLines = Array((lastLines + [line]).suffix(ClientExit.linesKept)) }
+            }
+            return lastLines
         }
-        return result.terminationStatus.shellStatus
+        return (result.terminationStatus.shellStatus, result.closureResult)
     }
 
     private func running(_ id: Int64, as identity: ProcessIdentity) {
