@@ -83,6 +83,8 @@ public actor PlayerService {
     public func run() async {
         let orphans = OrphanedMPV.stop()
         if !orphans.isEmpty { logger.warning("Stopped mpv left running by a player that was killed: PIDs \(orphans)") }
+        let stale = OrphanedMPV.removeStaleSockets(in: (socketPath as NSString).deletingLastPathComponent)
+        if !stale.isEmpty { logger.notice("Removed mpv sockets left by players that were killed: \(stale.joined(separator: ", "))") }
         while !stopping {
             do {
                 try await MPVController.withMPV(options: options, socketPath: socketPath) { controller in

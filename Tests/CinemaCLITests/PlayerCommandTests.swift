@@ -36,7 +36,7 @@ struct PlayerCommandTests {
         }
     }
 
-    @Test("A player killed outright leaves its mpv running; the next player to start stops it")
+    @Test("A player killed outright leaves its mpv running and its socket file; the next player to start stops the one and removes the other")
     func orphanedMPV() async throws {
         try await TemporaryDirectory.with { directory in
             let film = directory.file("film.mp4")
@@ -49,13 +49,18 @@ struct PlayerCommandTests {
             let played = try await http.post("/play", #"{"video_path": "\#(film)", "start": 0.5, "end": 3.5}"#)
             #expect(played.status == 200, "\(played.text)")
             let mpv = try #require(try await http.get("/status").json["mpv_pid"]?.int64Value.map { Int32($0) })
+            // The players here are run without TMPDIR: their sockets are in /tmp, named after them.
+            let socket = "/tmp/cinema-mpv-\(first.server.processID).sock"
             #expect(try await first.stop(SIGKILL) == 128 + SIGKILL)
             #expect(EndToEndStationTests.isRunning(mpv), "mpv outlives a player killed with -9")
+            #expect(FileManager.default.fileExists(atPath: socket), "its socket file is left too")
 
             let next = try await EndToEndReconnectTests.Background.start(arguments, environment: environment)
             let nextPlay = try await HTTPTestClient(base: next.server.base).post("/play", #"{"video_path": "\#(film)", "start": 0.5, "end": 1.5}"#)
             #expect(nextPlay.status == 200, "\(nextPlay.text)")
             #expect(!EndToEndStationTests.isRunning(mpv), "the orphaned mpv \(mpv) was stopped")
+            #expect(!FileManager.default.fileExists(atPath: socket), "the stale socket \(socket) was removed")
+            #expect(FileManager.default.fileExists(atPath: "/tmp/cinema-mpv-\(next.server.processID).sock"), "the live player's own socket stays")
             #expect(try await next.stop(SIGTERM) == 0)
         }
     }
