@@ -1,5 +1,6 @@
 /// Pauses between attempts that double from `initial` up to `maximum`, with a little jitter so
-/// that many devices cut off together do not all come back in the same instant.
+/// that many devices cut off together do not all come back in the same instant. `maximum` holds
+/// whatever the jitter: at the cap the pauses spread below it, never above.
 public struct Backoff: Sendable, Equatable {
     public var initial: Duration
     public var maximum: Duration
@@ -16,7 +17,10 @@ public struct Backoff: Sendable, Equatable {
         let doublings = min(failures, 30)
         failures += 1
         let pause = min(initial * (1 << doublings), maximum)
-        return pause * jitter
+        // Where the spread would pass the cap it is mirrored below the pause instead: devices
+        // at the cap still come back spread out, and none after it.
+        let spread = pause * jitter
+        return spread > maximum ? max(pause * (2 - jitter), .zero) : spread
     }
 
     public mutating func succeeded() { failures = 0 }

@@ -44,7 +44,7 @@ public actor DeviceClient {
         logger[metadataKey: "session"] = "\(configuration.sessionID)"
         self.logger = logger
         player = PlayerBridge(url: configuration.playerURL)
-        media = MediaResolver(roots: configuration.mediaRoots)
+        media = MediaResolver(roots: configuration.mediaRoots, backend: configuration.backendURL)
         switch configuration.microphone {
         case .none: microphone = nil
         case .file(let path): microphone = try MicrophoneStream.wav(path)

@@ -9,7 +9,8 @@ public struct DeviceConfiguration: Sendable {
     /// The room token; sent as `Authorization: Bearer`, so it stays out of URLs and logs.
     public var token: String?
     /// The backend's HTTP address, to ask whether the session still lives while the room is
-    /// unreachable. Derived from the room URL when not given.
+    /// unreachable, and the only server films are streamed from. Derived from the room URL when
+    /// not given.
     public var backendURL: URL
     /// The player's HTTP address (`cinema player`).
     public var playerURL: URL

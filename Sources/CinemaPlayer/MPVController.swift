@@ -27,9 +27,11 @@ public actor MPVController {
         public init() {}
     }
 
-    /// A clip that began: where mpv says playback started.
+    /// A clip that began: where mpv says playback started, and how long the file is (nil when
+    /// mpv cannot tell, as for a live stream).
     public struct Started: Sendable, Equatable {
         public var position: Double
+        public var duration: Double?
     }
 
     public enum Event: Sendable, Equatable {
@@ -49,6 +51,9 @@ public actor MPVController {
     private var listeners: [UUID: AsyncStream<Event>.Continuation] = [:]
     private var closedWaiters: [CheckedContinuation<Void, Never>] = []
     private var closed = false
+    /// The loaded file's length as mpv last reported it (observed, so that it arrives in order
+    /// with the events: a span starting past the end may end before a question could be asked).
+    private var duration: Double?
 
     public init(options: Options = Options(), socketPath: String) {
         self.options = options
@@ -76,7 +81,7 @@ public actor MPVController {
                 let connection = try await IPCConnection.open(socketPath)
                 self.connection = connection
                 Task { await self.read(connection) }
-                return
+                break
             } catch {
                 guard ContinuousClock.now + delay < deadline else {
                     throw PlayerError.mpvUnreachable("no mpv answered on \(socketPath) within \(limit): \(error)")
@@ -87,6 +92,7 @@ public actor MPVController {
                 delay = min(delay * 2, .milliseconds(200))
             }
         }
+        try await command(.array([.string("observe_property"), .number(Double(Self.durationObserver)), .string("duration")]))
     }
 
     /// Sends a command and returns its `data`; mpv's own error string otherwise.
@@ -137,7 +143,8 @@ public actor MPVController {
                 case .other("start-file"):
                     loading = true
                 case .started where loading:
-                    return Started(position: start)
+                    // mpv reports the length when the file is loaded, before playback starts.
+                    return Started(position: start, duration: await self.duration)
                 case .ended(let reason, let error) where loading && reason == "error":
                     throw PlayerError.unplayable("mpv could not play \(url): \(error ?? "no reason given")")
                 default:
@@ -174,6 +181,9 @@ public actor MPVController {
                     continuation.resume(throwing: PlayerError.commandFailed(message["error"]?.stringValue ?? "unknown error"))
                 }
             } else if let name = message["event"]?.stringValue {
+                if name == "property-change", message["id"]?.doubleValue == Double(Self.durationObserver) {
+                    duration = message["data"]?.doubleValue
+                }
                 let event: Event
                 switch name {
                 case "playback-restart": event = .started
@@ -213,12 +223,17 @@ public actor MPVController {
     }
 
     private static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    /// The id `observe_property` gives the file's duration.
+    private static let durationObserver = 1
 }
 
 public enum PlayerError: Error, CustomStringConvertible, Equatable {
     case mpvUnreachable(String)
     case commandFailed(String)
     case unplayable(String)
+    /// The span starts at or past the end of the film, which is `duration` seconds long.
+    case spanOutsideFilm(start: Double, duration: Double, source: String)
     /// No picture to capture: the screen is black between clips.
     case nothingOnScreen
 
@@ -227,6 +242,8 @@ public enum PlayerError: Error, CustomStringConvertible, Equatable {
         case .mpvUnreachable(let detail): "The player's mpv cannot be reached: \(detail)"
         case .commandFailed(let detail): "mpv refused the command: \(detail)"
         case .unplayable(let detail): "The clip cannot be played: \(detail)"
+        case .spanOutsideFilm(let start, let duration, let source):
+            "The clip starts at \(String(format: "%.2f", start)) s, but \(source) is only \(String(format: "%.2f", duration)) s long. Ask for a span that starts before the film's end."
         case .nothingOnScreen: "Nothing is on screen to capture: the idle screen is black. Play a clip, or use --idle static."
         }
     }

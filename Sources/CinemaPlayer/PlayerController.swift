@@ -63,10 +63,12 @@ struct PlayerController: Sendable {
             let started = try await player.play(
                 PlayerService.Clip(source: source, start: body.start, end: body.end, clipID: body.clipID, overlay: body.overlay)
             )
-            return try JSONResponse.make(Playing(clipID: body.clipID, start: body.start, end: body.end, position: started.position))
+            // `end` is where it really ends: the film's end when the span asked for more.
+            return try JSONResponse.make(Playing(clipID: body.clipID, start: body.start, end: started.end, position: started.position))
         } catch let error as PlayerError {
             switch error {
             case .unplayable(let detail): throw APIError(.unprocessableContent, code: "unplayable", detail)
+            case .spanOutsideFilm: throw APIError(.unprocessableContent, code: "span-outside-film", error.description)
             case .mpvUnreachable, .commandFailed, .nothingOnScreen:
                 throw APIError(.serviceUnavailable, code: "mpv-unavailable", error.description)
             }

@@ -83,6 +83,8 @@ public actor PlayerService {
     public func run() async {
         let orphans = OrphanedMPV.stop()
         if !orphans.isEmpty { logger.warning("Stopped mpv left running by a player that was killed: PIDs \(orphans)") }
+        let stale = OrphanedMPV.removeStaleSockets(in: (socketPath as NSString).deletingLastPathComponent)
+        if !stale.isEmpty { logger.notice("Removed mpv sockets left by players that were killed: \(stale.joined(separator: ", "))") }
         while !stopping {
             do {
                 try await MPVController.withMPV(options: options, socketPath: socketPath) { controller in
@@ -141,9 +143,17 @@ public actor PlayerService {
         _ = try? await mpv?.command(.array([.string("quit")]))
     }
 
+    /// A clip that began: where playback started, and where it ends, which is the film's end
+    /// when the clip asked for more than the film has.
+    public struct Started: Sendable, Equatable {
+        public var position: Double
+        public var end: Double
+    }
+
     /// Plays `clip` in place of whatever plays; returns once mpv reports it started. While mpv
-    /// is being started again, waits for it (up to `limit`).
-    public func play(_ clip: Clip, waitingUpTo limit: Duration = .seconds(10)) async throws -> MPVController.Started {
+    /// is being started again, waits for it (up to `limit`). A clip that starts at or past the
+    /// film's end is refused (`spanOutsideFilm`) and the idle screen comes back.
+    public func play(_ clip: Clip, waitingUpTo limit: Duration = .seconds(10)) async throws -> Started {
         let controller = try await controller(within: limit)
         // The clip is the one playing from the moment it is asked for: the clip it replaces
         // then ends as replaced, not as over (which would bring the idle screen back over it).
@@ -158,14 +168,14 @@ public actor PlayerService {
             }
             throw error
         }
-        broadcast(.started(clipID: clip.clipID, start: clip.start, end: clip.end))
+        broadcast(.started(clipID: clip.clipID, start: clip.start, end: loaded.started.end))
         Task { await self.follow(loaded.events, key: loaded.key, controller: controller, clip: clip) }
         return loaded.started
     }
 
     /// A clip mpv started, and its events from just before its `loadfile` on.
     private struct Loaded {
-        var started: MPVController.Started
+        var started: Started
         var events: AsyncStream<MPVController.Event>
         var key: UUID
     }
@@ -205,7 +215,14 @@ public actor PlayerService {
         let (events, key) = await controller.subscribe()
         do {
             let started = try await controller.play(clip.source, start: clip.start, end: clip.end, extra: extra)
-            return Loaded(started: started, events: events, key: key)
+            // mpv "plays" a span past the film's end by ending at once: said plainly instead.
+            guard let duration = started.duration else {
+                return Loaded(started: Started(position: started.position, end: clip.end), events: events, key: key)
+            }
+            guard clip.start < duration else {
+                throw PlayerError.spanOutsideFilm(start: clip.start, duration: duration, source: clip.source)
+            }
+            return Loaded(started: Started(position: started.position, end: min(clip.end, duration)), events: events, key: key)
         } catch {
             await controller.unsubscribe(key)
             throw error

@@ -13,7 +13,8 @@ import Glibc
 /// each is recorded in `station.sqlite`, so that a station started again can stop the ones a
 /// crash of its own left behind.
 public actor ClientSupervisor {
-    /// A session's client, as the dashboard asks for it.
+    /// A session's client, as the dashboard asks for it: checked against the station's own
+    /// backend before anything runs (``SessionRoom``).
     public struct Launch: Sendable {
         public var roomURL: String
         public var token: String
@@ -32,6 +33,8 @@ public actor ClientSupervisor {
         /// The `cinema` executable clients run from: the station's own.
         public var executable: String
         public var playerURL: String
+        /// The station's backend: clients are started for its sessions only, and given it.
+        public var backendURL: String
         public var logsDirectory: String
         /// More environment for every client (`CINEMA_HOME`, `CINEMA_AUDIO_DEVICE`, …).
         public var environment: [String: String] = [:]
@@ -45,9 +48,10 @@ public actor ClientSupervisor {
         public var crashLimit = 5
         public var crashWindow: Duration = .seconds(60)
 
-        public init(executable: String, playerURL: String, logsDirectory: String) {
+        public init(executable: String, playerURL: String, backendURL: String, logsDirectory: String) {
             self.executable = executable
             self.playerURL = playerURL
+            self.backendURL = backendURL
             self.logsDirectory = logsDirectory
         }
     }
@@ -60,6 +64,14 @@ public actor ClientSupervisor {
         var pause: Task<Void, Never>?
     }
 
+    /// A session's client, from the moment a start for it is accepted until it is over for good.
+    private struct Session {
+        /// The first start's outcome, which later starts for the session answer with too.
+        var ready: Task<Result<ClientRecord, StationError>, Never>
+        /// Its record, once inserted.
+        var record: Int64?
+    }
+
     public let settings: Settings
     private let database: StationDatabase
     private let sessions: any SessionProbe
@@ -67,6 +79,8 @@ public actor ClientSupervisor {
     private var running: [Int64: Running] = [:]
     /// The latest record of each supervised client.
     private var records: [Int64: ClientRecord] = [:]
+    /// One client per session, by the session's identifier.
+    private var bySession: [String: Session] = [:]
     /// Whoever follows the clients' changes (the dashboard's live feed).
     private var watchers: [UUID: AsyncStream<Void>.Continuation] = [:]
     /// The station is stopping: no watching from now on.
@@ -81,52 +95,75 @@ public actor ClientSupervisor {
 
     // MARK: Starting
 
-    /// Starts the session's client and returns its record once the process runs.
-    public func start(_ launch: Launch) async throws(StationError) -> ClientRecord {
-        for (name, value) in [("roomUrl", launch.roomURL), ("backendUrl", launch.backendURL)] {
-            guard let url = URL(string: value), url.host != nil, ["ws", "wss", "http", "https"].contains(url.scheme?.lowercased() ?? "") else {
-                throw .spawn("'\(name)' must be a ws(s):// or http(s):// URL with a host, not '\(value)'")
-            }
-        }
-        guard !launch.token.isEmpty, launch.token.count < 4096, !launch.token.contains(where: \.isNewline) else {
-            throw .spawn("'token' must be the room token /api/connect returned")
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: settings.logsDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw .spawn("could not create the log folder \(settings.logsDirectory): \(error)")
-        }
-        let name = (launch.identifier ?? UUID().uuidString).filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(64)
-        let record = try await database.insert(
-            ClientRecord(
-                id: nil,
-                pid: 0,
-                processStart: 0,
-                identifier: launch.identifier,
-                roomURL: launch.roomURL,
-                backendURL: launch.backendURL,
-                startedAt: Date(),
-                state: .restarting,
-                restarts: 0,
-                exitCode: nil,
-                logPath: settings.logsDirectory + "/client-\(name).log"
-            )
-        )
-        guard let id = record.id else { throw .spawn("the client's record got no id") }
-        let (first, firstContinuation) = AsyncStream.makeStream(of: Result<ClientRecord, StationError>.self)
-        records[id] = record
-        let task = Task { await self.supervise(id: id, record: record, launch: launch, first: firstContinuation) }
-        running[id] = Running(task: task)
-        var iterator = first.makeAsyncIterator()
-        guard let outcome = await iterator.next() else { throw .spawn("the client ended before it started") }
-        return try outcome.get()
+    /// What `start` answers: the session's client, and whether it ran already.
+    public struct Started: Sendable {
+        public var record: ClientRecord
+        /// The session had a client running or waiting to be started again: that one is
+        /// answered, and nothing new was spawned.
+        public var alreadyRunning: Bool
     }
 
-    /// Runs the client, and again after each failure while its session lives.
+    /// Starts the session's client and returns its record once the process runs; a session
+    /// whose client runs, or waits to be started again, keeps that one.
+    public func start(_ launch: Launch) async throws(StationError) -> Started {
+        // Checked and reserved before anything awaits: starts for one session that arrive
+        // together (a double click, a retry, a script) must find the first one's reservation,
+        // not each spawn a client that then fights the others over the room.
+        let room = try SessionRoom(launch, backend: settings.backendURL)
+        guard !shuttingDown else { throw .spawn("the station is stopping") }
+        if let session = bySession[room.identifier] {
+            let first = try await session.ready.value.get()
+            return Started(record: first.id.flatMap { records[$0] } ?? first, alreadyRunning: true)
+        }
+        let ready = Task { await self.begin(room) }
+        bySession[room.identifier] = Session(ready: ready)
+        return Started(record: try await ready.value.get(), alreadyRunning: false)
+    }
+
+    /// Records the session's client and runs it; the outcome of its first start.
+    private func begin(_ room: SessionRoom) async -> Result<ClientRecord, StationError> {
+        do throws(StationError) {
+            do {
+                try FileManager.default.createDirectory(atPath: settings.logsDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw .spawn("could not create the log folder \(settings.logsDirectory): \(error)")
+            }
+            let record = try await database.insert(
+                ClientRecord(
+                    id: nil,
+                    pid: 0,
+                    processStart: 0,
+                    identifier: room.identifier,
+                    roomURL: room.roomURL,
+                    backendURL: room.backendURL,
+                    startedAt: Date(),
+                    state: .restarting,
+                    restarts: 0,
+                    exitCode: nil,
+                    logPath: settings.logsDirectory + "/client-\(room.identifier).log"
+                )
+            )
+            guard let id = record.id else { throw .spawn("the client's record got no id") }
+            bySession[room.identifier]?.record = id
+            let (first, firstContinuation) = AsyncStream.makeStream(of: Result<ClientRecord, StationError>.self)
+            records[id] = record
+            let task = Task { await self.supervise(id: id, record: record, room: room, first: firstContinuation) }
+            running[id] = Running(task: task)
+            var iterator = first.makeAsyncIterator()
+            guard let outcome = await iterator.next() else { throw .spawn("the client ended before it started") }
+            return outcome
+        } catch {
+            bySession[room.identifier] = nil
+            return .failure(error)
+        }
+    }
+
+    /// Runs the client, and again after each failure while its session lives, unless the way it
+    /// failed says it never can succeed.
     private func supervise(
         id: Int64,
         record: ClientRecord,
-        launch: Launch,
+        room: SessionRoom,
         first: AsyncStream<Result<ClientRecord, StationError>>.Continuation
     ) async {
         var record = record
@@ -139,51 +176,66 @@ public actor ClientSupervisor {
             log.close()
             first.finish()
         }
+        let metadata: Logger.Metadata = ["session": "\(room.identifier)"]
         while true {
-            let status: Int32
+            let run: (status: Int32, lastLines: [String])
             let began = ContinuousClock.now
             do {
-                status = try await runOnce(id: id, launch: launch, log: log) { identity in
+                run = try await runOnce(id: id, room: room, log: log) { identity in
                     await self.began(id, as: identity, first: first)
                 }
                 record = records[id] ?? record
             } catch {
-                logger.error("Could not start a client: \(error)", metadata: ["session": "\(launch.identifier ?? "?")"])
+                logger.error("Could not start a client: \(error)", metadata: metadata)
                 failure = .spawn("\(error)")
                 break
             }
+            let status = run.status
             record.exitCode = status
             log.write(line: "[station] the client exited with status \(status)")
             if running[id]?.stopping == true || status == 0 { break }
+            if let meaning = ClientExit.hopeless(status) {
+                // The same token, room and settings would fail the same way: a person must act.
+                log.write(line: "[station] not started again: \(meaning)")
+                logger.error("A client cannot succeed (status \(status), \(meaning)); not starting it again", metadata: metadata)
+                await sessions.raiseNeedsHelp(
+                    room.identifier,
+                    backend: room.backendURL,
+                    reason: ClientExit.reason(status: status, meaning: meaning, log: record.logPath, lastLines: run.lastLines)
+                )
+                break
+            }
             // A failure: again, while the session lives.
             let now = ContinuousClock.now
             if now - began >= settings.steadyRun { backoff = settings.backoff }
             crashes = crashes.filter { now - $0 < settings.crashWindow } + [now]
-            if crashes.count >= settings.crashLimit, !helpRaised, let identifier = launch.identifier {
+            if crashes.count >= settings.crashLimit, !helpRaised {
                 helpRaised = true
                 await sessions.raiseNeedsHelp(
-                    identifier,
-                    backend: launch.backendURL,
+                    room.identifier,
+                    backend: room.backendURL,
                     reason: "The TV's client failed \(crashes.count) times within \(settings.crashWindow); see \(record.logPath)"
                 )
             }
-            guard await sessions.isLive(launch.identifier, backend: launch.backendURL) else { break }
+            guard await sessions.isLive(room.identifier, backend: room.backendURL) else { break }
             record.state = .restarting
             record.restarts += 1
             await save(record)
             let pause = backoff.next()
-            logger.warning("A client failed (status \(status)); starting it again in \(pause)", metadata: ["session": "\(launch.identifier ?? "?")"])
+            logger.warning("A client failed (status \(status)); starting it again in \(pause)", metadata: metadata)
             let wait = Task { _ = try? await Task.sleep(for: pause) }
             running[id]?.pause = wait
             await wait.value
             running[id]?.pause = nil
             if running[id]?.stopping == true { break }
         }
-        // Over for good: it failed to start, exited 0, was stopped, or its session ended.
+        // Over for good: it failed to start, exited 0, was stopped, cannot succeed, or its
+        // session ended. A start for the session from now on starts a new client.
         record.state = .exited
         await save(record)
         if let failure { first.yield(.failure(failure)) }
         running[id] = nil
+        if bySession[room.identifier]?.record == id { bySession[room.identifier] = nil }
     }
 
     private func save(_ record: ClientRecord) async {
@@ -212,17 +264,17 @@ public actor ClientSupervisor {
     }
 
     /// One run of the client; `started` is called with its identity once it runs. Returns the
-    /// exit status as a shell reports it.
+    /// exit status as a shell reports it, and the last lines it wrote (for a call for help).
     private func runOnce(
         id: Int64,
-        launch: Launch,
+        room: SessionRoom,
         log: RotatingLog,
         started: @escaping @Sendable (ProcessIdentity) async -> Void
-    ) async throws -> Int32 {
+    ) async throws -> (status: Int32, lastLines: [String]) {
         var environment: [Environment.Key: String] = [
-            "CINEMA_ROOM_URL": launch.roomURL,
-            "CINEMA_TOKEN": launch.token,
-            "CINEMA_BACKEND_URL": launch.backendURL,
+            "CINEMA_ROOM_URL": room.roomURL,
+            "CINEMA_TOKEN": room.token,
+            "CINEMA_BACKEND_URL": room.backendURL,
             "CINEMA_PLAYER_URL": settings.playerURL,
         ]
         for (key, value) in settings.environment { environment[Environment.Key(stringLiteral: key)] = value }
@@ -247,9 +299,14 @@ public actor ClientSupervisor {
                 Task { await Self.terminate(identity, grace: self.settings.grace) }
             }
             await started(identity)
-            for try await line in execution.standardOutput.strings() { log.write(line: line) }
+            var lastLines: [String] = []
+            for try await line in execution.standardOutput.strings() {
+                log.write(line: line)
+                if !line.allSatisfy(\.isWhitespace) { lastLines = Array((lastLines + [line]).suffix(ClientExit.linesKept)) }
+            }
+            return lastLines
         }
-        return result.terminationStatus.shellStatus
+        return (result.terminationStatus.shellStatus, result.closureResult)
     }
 
     private func running(_ id: Int64, as identity: ProcessIdentity) {
@@ -302,6 +359,8 @@ public actor ClientSupervisor {
     /// one runs. The identity is read now, not before: a restart may have begun meanwhile.
     private func halt(_ id: Int64) async {
         running[id]?.stopping = true
+        // A client being stopped is not the session's any more: a start meanwhile starts anew.
+        if let identifier = records[id]?.identifier, bySession[identifier]?.record == id { bySession[identifier] = nil }
         running[id]?.pause?.cancel()
         if let identity = running[id]?.identity { await Self.terminate(identity, grace: settings.grace) }
     }

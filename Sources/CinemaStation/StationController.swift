@@ -95,25 +95,37 @@ struct StationController: Sendable {
         var identifier: String?
     }
 
+    /// One client per session: a start for a session whose client runs (or waits to be started
+    /// again) answers with that client and spawns nothing.
     @Sendable func startClient(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try gate.check(request)
         var request = request
         let body = try await request.decodeJSON(as: StartRequest.self, limit: maxBodyBytes)
-        let record: ClientRecord
+        let started: ClientSupervisor.Started
         do {
-            record = try await supervisor.start(
+            started = try await supervisor.start(
                 .init(roomURL: body.roomUrl, token: body.token, backendURL: body.backendUrl, identifier: body.identifier)
             )
         } catch {
-            guard case .spawn(let detail) = error else { throw error }
-            throw APIError(.unprocessableContent, code: "client-not-started", "The client was not started: \(detail).")
+            switch error {
+            case .spawn(let detail): throw APIError(.unprocessableContent, code: "client-not-started", "The client was not started: \(detail).")
+            case .wrongBackend: throw APIError(.unprocessableContent, code: "wrong-backend", error.description)
+            case .database, .unknownClient: throw error
+            }
         }
+        let record = started.record
+        let session = record.identifier ?? body.roomUrl
+        let message =
+            started.alreadyRunning
+            ? "The client for \(session) was already running (PID \(record.pid)); no other was started. Its log is \(record.logPath)"
+            : "Client started for \(session); its log is \(record.logPath)"
         return try JSONResponse.make(
             JSONValue.object([
                 "success": .bool(true),
-                "message": .string("Client started for \(body.identifier ?? body.roomUrl); its log is \(record.logPath)"),
+                "message": .string(message),
                 "pid": .number(Double(record.pid)),
-                "roomUrl": .string(body.roomUrl),
+                "roomUrl": .string(record.roomURL),
+                "alreadyRunning": .bool(started.alreadyRunning),
             ])
         )
     }

@@ -108,12 +108,16 @@ public struct StationDatabase: Sendable {
 public enum StationError: Error, CustomStringConvertible, Equatable {
     case database(path: String, reason: String)
     case spawn(String)
+    /// A room or backend URL that names another backend (`given`) than the station's own.
+    case wrongBackend(given: String, configured: String)
     case unknownClient(Int32)
 
     public var description: String {
         switch self {
         case .database(let path, let reason): "The station's database at \(path) failed: \(reason). Check the data directory's disk and permissions."
         case .spawn(let detail): "Could not start the client: \(detail)"
+        case .wrongBackend(let given, let configured):
+            "The request names the backend \(given), but this station works for the backend \(configured) only: its clients join no other backend's rooms. Start the session on \(configured) (the dashboard this station serves does), or start the station with --backend-url \(given) if that is the backend you meant."
         case .unknownClient(let pid): "No client with PID \(pid) was started by this station. GET /api/clients lists them."
         }
     }

@@ -29,7 +29,8 @@ struct EndToEndStationTests {
                     {"roomUrl": "\(session.environment["CINEMA_ROOM_URL"] ?? "")", "token": "\(session.environment["CINEMA_TOKEN"] ?? "")", \
                     "backendUrl": "\(backend.base)", "identifier": "\(session.identifier)"}
                     """
-                let orphan = try await EndToEndReconnectTests.Background.start(Self.station, environment: environment)
+                let station = Self.station + ["--backend-url", backend.base]
+                let orphan = try await EndToEndReconnectTests.Background.start(station, environment: environment)
                 let http = HTTPTestClient(base: orphan.server.base)
                 #expect(try await http.get("/health").json["status"]?.stringValue == "ok")
 
@@ -69,7 +70,7 @@ struct EndToEndStationTests {
                 #expect(Self.isRunning(left), "a client outlives a killed station")
 
                 // …which the next station finds and stops; the microphone choice is still there.
-                let next = try await EndToEndReconnectTests.Background.start(Self.station, environment: environment)
+                let next = try await EndToEndReconnectTests.Background.start(station, environment: environment)
                 let nextHTTP = HTTPTestClient(base: next.server.base)
                 #expect(!Self.isRunning(left), "the orphan was stopped")
                 let records = try await nextHTTP.get("/api/clients").json

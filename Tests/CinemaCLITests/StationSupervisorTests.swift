@@ -16,16 +16,20 @@ struct EndToEndSupervisorTests {
     /// is needed, and quiet logs.
     static func supervisor(
         in directory: TemporaryDirectory,
+        backend: String,
         home: String? = nil,
+        environment: [String: String] = [:],
         backoff: Backoff = Backoff(initial: .seconds(1), maximum: .seconds(30))
     ) throws -> (ClientSupervisor, StationDatabase) {
         let database = try StationDatabase.open(path: directory.file("station.sqlite"))
         var settings = ClientSupervisor.Settings(
             executable: CinemaExecutable.path,
             playerURL: "http://127.0.0.1:9",
+            backendURL: backend,
             logsDirectory: directory.file("logs")
         )
         if let home { settings.environment = ["CINEMA_HOME": home] }
+        settings.environment.merge(environment) { $1 }
         settings.backoff = backoff
         var logger = Logger(label: "test-station")
         logger.logLevel = .critical
@@ -53,6 +57,7 @@ struct EndToEndSupervisorTests {
                     let identifier = try #require(connect.json["identifier"]?.stringValue)
                     let (supervisor, database) = try Self.supervisor(
                         in: directory,
+                        backend: backend.base,
                         home: home,
                         backoff: Backoff(initial: .milliseconds(200), maximum: .seconds(1))
                     )
@@ -66,7 +71,7 @@ struct EndToEndSupervisorTests {
                                 backendURL: backend.base,
                                 identifier: identifier
                             )
-                        )
+                        ).record
                         #expect(first.state == .running && first.pid > 0)
                         for try await event in events where event.event == "participant-joined" {
                             joins += 1
@@ -107,13 +112,14 @@ struct EndToEndSupervisorTests {
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
                 let (supervisor, database) = try Self.supervisor(
                     in: directory,
+                    backend: backend.base,
                     home: home,
                     backoff: Backoff(initial: .milliseconds(100), maximum: .milliseconds(400))
                 )
                 let http = backend
 
                 let reason = try await http.events("/api/sessions/\(session.identifier)/events") { events in
-                    let first = try await supervisor.start(try Self.launch(session, backend: backend))
+                    let first = try await supervisor.start(try Self.launch(session, backend: backend)).record
                     var kills = 0
                     var reason: String?
                     for try await event in events {
@@ -151,6 +157,86 @@ struct EndToEndSupervisorTests {
         }
     }
 
+    @Test(
+        "A client that can never succeed (exit 2: the backend refused its token; exit 64: its settings are unusable) runs once, is recorded exited with its status, and raises needs-help saying why, with its log's path and last line"
+    )
+    func hopelessExitsAreNotRestarted() async throws {
+        try await TemporaryDirectory.with { directory in
+            let (home, _) = try await EndToEndClientTests.home(directory)
+            try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
+                let fast = Backoff(initial: .milliseconds(100), maximum: .milliseconds(400))
+                // A bad token: refused by the backend, exit 2.
+                let (refused, refusedDatabase) = try Self.supervisor(in: directory, backend: backend.base, home: home, backoff: fast)
+                var launch = try Self.launch(session, backend: backend)
+                launch.token = "not-a-token"
+                let badToken = try await Self.helpOnce(refused, refusedDatabase, launch: launch, backend: backend, status: 2)
+                #expect(badToken.reason.contains("refused"), "\(badToken.reason)")
+                #expect(badToken.reason.contains("token-"), "the client's last line, with the backend's reason: \(badToken.reason)")
+
+                // Unusable settings: a usage error, exit 64, with a session of its own.
+                let other = try await backend.post("/api/connect", "{}")
+                let identifier = try #require(other.json["identifier"]?.stringValue)
+                let (unusable, unusableDatabase) = try Self.supervisor(
+                    in: directory,
+                    backend: backend.base,
+                    home: home,
+                    environment: ["CINEMA_AUDIO_FILE": directory.file("absent.wav")],
+                    backoff: fast
+                )
+                let usage = try await Self.helpOnce(
+                    unusable,
+                    unusableDatabase,
+                    launch: .init(
+                        roomURL: try #require(other.json["room_url"]?.stringValue),
+                        token: try #require(other.json["token"]?.stringValue),
+                        backendURL: backend.base,
+                        identifier: identifier
+                    ),
+                    backend: backend,
+                    status: 64
+                )
+                #expect(usage.reason.contains("usage error"), "\(usage.reason)")
+                #expect(usage.reason.contains("absent.wav"), "the client's last line says which setting: \(usage.reason)")
+            }
+        }
+    }
+
+    /// Starts `launch`'s client, which is to exit `status` for good, and waits for the call for
+    /// help on its session; checks the client ran once and is recorded exited with `status`.
+    static func helpOnce(
+        _ supervisor: ClientSupervisor,
+        _ database: StationDatabase,
+        launch: ClientSupervisor.Launch,
+        backend: HTTPTestClient,
+        status: Int32
+    ) async throws -> (reason: String, client: ClientRecord) {
+        let identifier = try #require(launch.identifier)
+        let reason = try await backend.events("/api/sessions/\(identifier)/events") { events in
+            _ = try await supervisor.start(launch)
+            for try await event in events where event.event == "needs-help" {
+                let json = try JSONDecoder().decode(JSONValue.self, from: Data(event.data.utf8))
+                return json["data"]?["reason"]?.stringValue ?? ""
+            }
+            Issue.record("the feed ended before needs-help")
+            return ""
+        }
+        // Ended, so that a supervisor that keeps starting it (the defect) stops, and the checks
+        // below see what it did.
+        _ = try await backend.post("/api/sessions/\(identifier)/end", "{}")
+        let client = try #require(try await database.clients().first { $0.identifier == identifier })
+        await supervisor.finished(try #require(client.id))
+        let final = try #require(try await database.clients().first { $0.identifier == identifier })
+        #expect(final.state == .exited)
+        #expect(final.exitCode == status, "\(final)")
+        #expect(final.restarts == 0, "a client that cannot succeed is not started again: \(final)")
+        let log = try String(contentsOfFile: final.logPath, encoding: .utf8)
+        #expect(log.components(separatedBy: "the client exited with status").count - 1 == 1, "it ran once: \(log.suffix(800))")
+        #expect(reason.contains("exited \(status)"), "\(reason)")
+        #expect(reason.contains(final.logPath), "the reason points at the log: \(reason)")
+        #expect(!reason.contains("failed 5 times"), "\(reason)")
+        return (reason, final)
+    }
+
     @Test("A client stopped while it waits to be started again stops at once, not when the wait is over, and is not started")
     func stopDuringPause() async throws {
         try await TemporaryDirectory.with { directory in
@@ -158,11 +244,12 @@ struct EndToEndSupervisorTests {
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
                 let (supervisor, database) = try Self.supervisor(
                     in: directory,
+                    backend: backend.base,
                     home: home,
                     backoff: Backoff(initial: .seconds(60), maximum: .seconds(60))
                 )
                 let (changes, key) = await supervisor.watch()
-                let client = try await supervisor.start(try Self.launch(session, backend: backend))
+                let client = try await supervisor.start(try Self.launch(session, backend: backend)).record
                 kill(client.pid, SIGKILL)
                 for await _ in changes where try await database.clients().first?.state == .restarting { break }
                 await supervisor.unwatch(key)
@@ -182,7 +269,7 @@ struct EndToEndSupervisorTests {
         try await TemporaryDirectory.with { directory in
             let (home, _) = try await EndToEndClientTests.home(directory)
             try await EndToEndClientTests.withInstallation(home: home, player: false) { backend, _, session in
-                let (supervisor, _) = try Self.supervisor(in: directory)
+                let (supervisor, _) = try Self.supervisor(in: directory, backend: backend.base)
                 let room = try #require(session.environment["CINEMA_ROOM_URL"])
                 let token = try #require(session.environment["CINEMA_TOKEN"])
                 let base = backend.base
@@ -193,7 +280,7 @@ struct EndToEndSupervisorTests {
                 await #expect(throws: StationError.self) {
                     try await supervisor.start(.init(roomURL: room, token: "", backendURL: base, identifier: session.identifier))
                 }
-                let client = try await supervisor.start(.init(roomURL: room, token: token, backendURL: base, identifier: session.identifier))
+                let client = try await supervisor.start(.init(roomURL: room, token: token, backendURL: base, identifier: session.identifier)).record
                 let stopped = try await supervisor.stop(pid: client.pid)
                 #expect(stopped.state == .exited)
                 #expect(stopped.restarts == 0)

@@ -46,7 +46,7 @@ struct DeviceConfigurationTests {
             let inside = try directory.write("films/a.mp4", "video")
             let outside = try directory.write("secret.mp4", "video")
             try FileManager.default.createSymbolicLink(atPath: root + "/link.mp4", withDestinationPath: outside)
-            let media = MediaResolver(roots: DeviceConfiguration.resolvedRoots([root + "/"]))
+            let media = MediaResolver(roots: DeviceConfiguration.resolvedRoots([root + "/"]), backend: URL(string: "http://backend:8765")!)
             let url = "http://backend:8765/media/1"
 
             #expect(try media.source(path: inside, mediaURL: url) == .file(inside))
@@ -58,6 +58,38 @@ struct DeviceConfigurationTests {
             #expect(throws: DeviceError.self) { try media.source(path: nil, mediaURL: "file:///etc/passwd") }
             #expect(throws: DeviceError.self) { try media.source(path: nil, mediaURL: nil) }
         }
+    }
+
+    @Test("A media URL is streamed only from the client's own backend (its scheme, host and port); any other is unplayable, saying why")
+    func mediaOnlyFromTheBackend() throws {
+        let room = try #require(URL(string: "ws://127.0.0.1:8765/rooms/abc"))
+        let derived = try DeviceConfiguration(roomURL: room, token: "t", playerURL: Self.player)
+        let media = MediaResolver(roots: derived.mediaRoots, backend: derived.backendURL)
+        #expect(try media.source(path: nil, mediaURL: "http://127.0.0.1:8765/media/1") == .url("http://127.0.0.1:8765/media/1"))
+        // The same backend by another of this machine's names: a page opened by localhost.
+        #expect(try media.source(path: nil, mediaURL: "http://localhost:8765/media/1") == .url("http://localhost:8765/media/1"))
+        for foreign in [
+            "http://attacker.example/media/1", "http://attacker.example:8765/media/1", "http://127.0.0.1:9999/media/1",
+            "https://127.0.0.1:8765/media/1", "http://127.0.0.1/media/1",
+        ] {
+            #expect {
+                _ = try media.source(path: nil, mediaURL: foreign)
+            } throws: { error in
+                guard case .unplayable(let detail) = error as? DeviceError else { return false }
+                return detail.contains(foreign) && detail.contains("http://127.0.0.1:8765") && detail.contains("only")
+            }
+        }
+
+        // A backend given apart from the room is the one media comes from.
+        let given = try DeviceConfiguration(
+            roomURL: room,
+            token: "t",
+            backendURL: try #require(URL(string: "https://films.example:8443")),
+            playerURL: Self.player
+        )
+        let fromGiven = MediaResolver(roots: given.mediaRoots, backend: given.backendURL)
+        #expect(try fromGiven.source(path: nil, mediaURL: "https://FILMS.example:8443/media/2") == .url("https://FILMS.example:8443/media/2"))
+        #expect(throws: DeviceError.self) { try fromGiven.source(path: nil, mediaURL: "http://127.0.0.1:8765/media/2") }
     }
 }
 

@@ -29,7 +29,7 @@ struct Client: AsyncParsableCommand {
 
     @Option(
         name: .customLong("backend-url"),
-        help: ArgumentHelp("The backend, for relative media URLs. (env: CINEMA_BACKEND_URL; default: from the room URL)", valueName: "url")
+        help: ArgumentHelp("The backend: films stream from it alone. (env: CINEMA_BACKEND_URL; default: from the room URL)", valueName: "url")
     )
     var backendURL: String?
 

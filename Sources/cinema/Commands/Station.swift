@@ -39,7 +39,7 @@ struct Station: AsyncParsableCommand {
     @Option(
         name: .customLong("backend-url"),
         help: ArgumentHelp(
-            "The backend the dashboard uses unless the operator picks another. (env: CINEMA_BACKEND_URL; default: http://127.0.0.1:8765)",
+            "The backend the dashboard uses, and the only one whose sessions the station starts clients for. (env: CINEMA_BACKEND_URL; default: http://127.0.0.1:8765)",
             valueName: "url"
         )
     )
@@ -119,6 +119,7 @@ struct Station: AsyncParsableCommand {
         var settings = ClientSupervisor.Settings(
             executable: RunningExecutable.path,
             playerURL: player,
+            backendURL: backend,
             logsDirectory: context.home.path + "/station/logs"
         )
         settings.environment = ["CINEMA_HOME": context.home.path]
