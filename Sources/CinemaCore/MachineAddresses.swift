@@ -26,6 +26,13 @@ public enum MachineAddresses {
         return host == canonical(hostName())
     }
 
+    /// Whether `host` reaches only this machine: `localhost`, or a loopback address
+    /// (`127.x.x.x`, `::1`), bracketed or not. `127.example.com` is a name, not an address.
+    public static func isLoopback(_ host: String) -> Bool {
+        let host = canonical(host)
+        return host == "localhost" || (addressBytes(host).map(isLoopback) ?? false)
+    }
+
     /// Whether `first` and `second` reach the same server: the same scheme (a WebSocket's `ws`
     /// counts as `http`, `wss` as `https`), the same port (the scheme's own when none is
     /// written), and the same host, or two hosts that are both this machine. The dashboard opened

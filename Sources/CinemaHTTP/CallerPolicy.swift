@@ -45,7 +45,7 @@ public struct CallerPolicy: Sendable {
         let host = HostName.normalized(Authority(authority).host)
         if host.isEmpty { return false }
         if HostName.isAddress(host) || host == "localhost" || host.hasSuffix(".localhost") { return true }
-        if HostName.machineNames.contains(host) { return true }
+        if HostName.machineNames.contains(host) || MachineAddresses.isThisMachine(host) { return true }
         return hostNames.contains(host)
     }
 
@@ -83,7 +83,7 @@ public struct CrossOriginPolicy: Sendable {
         guard let dashboardPort, let page = Authority(origin: origin), page.port == dashboardPort, let authority else { return false }
         let addressed = HostName.normalized(Authority(authority).host)
         let pageHost = HostName.normalized(page.host)
-        return pageHost == addressed || (LoopbackHost.contains(pageHost) && LoopbackHost.contains(addressed))
+        return pageHost == addressed || (MachineAddresses.isThisMachine(pageHost) && MachineAddresses.isThisMachine(addressed))
     }
 
     static func normalized(_ origin: String) -> String {

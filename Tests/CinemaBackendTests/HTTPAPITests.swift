@@ -286,6 +286,7 @@ struct HTTPAPITests {
         #expect(!station.allows("http://192.168.1.99:3000", addressedAs: "192.168.1.20:8765"))
         #expect(!station.allows("http://127.0.0.1:3001", addressedAs: "127.0.0.1:8765"))
         #expect(!station.allows("null", addressedAs: "127.0.0.1:8765"))
+        #expect(!station.allows("http://127.evil.example:3000", addressedAs: "127.0.0.1:8765"), "a name, not a loopback address")
     }
 
     @Test("The caller rule: the service's own names and addresses, its own pages, programs; not rebound names or other pages")
