@@ -23,8 +23,11 @@ public struct IndexReport: Sendable, Codable {
     public var skipped: [IndexIssue] = []
     /// Files and folders that could not be read.
     public var failed: [IndexIssue] = []
-    /// Films indexed with some cues left out (broken timing, empty cues).
+    /// Films indexed with some cues left out (broken timing, empty cues, too short or too long
+    /// to be speech), one line per file.
     public var cueWarnings: [IndexIssue] = []
+    /// The cues this run left out, by reason, over every file it read.
+    public var cuesLeftOut = SubtitleWarnings()
     /// Subtitle files with no video of the same name, ignored outside `--subtitles-only`.
     public var unpairedSubtitles = 0
     public var seconds: Double = 0

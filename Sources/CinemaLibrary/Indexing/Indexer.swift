@@ -104,6 +104,7 @@ public struct Indexer: Sendable {
             try await database.save(film, cues: document.cues)
             report.cuesWritten += document.cues.count
             report.spokenCuesWritten += document.cues.lazy.filter { $0.kind == .speech }.count
+            report.cuesLeftOut += document.warnings
             if document.warnings.skippedCues > 0 {
                 report.cueWarnings.append(
                     IndexIssue(

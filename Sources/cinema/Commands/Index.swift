@@ -92,7 +92,11 @@ struct IndexSummary {
             lines += report.failed.map { "  \($0.path): \($0.reason)" }
         }
         if !report.cueWarnings.isEmpty {
-            lines.append("Some cues were left out of \(report.cueWarnings.count) \(report.cueWarnings.count == 1 ? "file" : "files"):")
+            let left = report.cuesLeftOut
+            lines.append(
+                "\(left.skippedCues) \(left.skippedCues == 1 ? "cue was" : "cues were") left out of \(report.cueWarnings.count) "
+                    + "\(report.cueWarnings.count == 1 ? "file" : "files") (\(left.summary)):"
+            )
             lines += report.cueWarnings.prefix(10).map { "  \($0.path): \($0.reason)" }
             if report.cueWarnings.count > 10 { lines.append("  … and \(report.cueWarnings.count - 10) more (see --json)") }
         }
