@@ -10,6 +10,7 @@ struct Index: AsyncParsableCommand {
             Finds video files (mp4, mkv, avi, mov, m4v, webm, mpg) and their subtitles: a file of the
             same name beside the video (NAME.srt, NAME.en.srt, .vtt, .ass) or a text subtitle stream
             inside it. Runs again skip unchanged files, re-read changed ones and drop removed ones.
+            Links are followed; named pipes, sockets and devices are reported and never opened.
             Exits with status 1 when any file or folder could not be read.
             """
     )
