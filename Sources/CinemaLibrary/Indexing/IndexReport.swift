@@ -19,12 +19,17 @@ public struct IndexReport: Sendable, Codable {
     /// Cues written by this run, and how many of them are spoken lines.
     public var cuesWritten = 0
     public var spokenCuesWritten = 0
-    /// Films not indexed for a reason that is not an error (a video without subtitles).
+    /// Films and entries not indexed for a reason that is not an error: a video without
+    /// subtitles, a named pipe, socket or device (never opened), a folder named like a film, a
+    /// link to a folder or file indexed already.
     public var skipped: [IndexIssue] = []
-    /// Files and folders that could not be read.
+    /// Files and folders that could not be read, links that lead nowhere.
     public var failed: [IndexIssue] = []
-    /// Films indexed with some cues left out (broken timing, empty cues).
+    /// Films indexed with some cues left out (broken timing, empty cues, too short or too long
+    /// to be speech), one line per file.
     public var cueWarnings: [IndexIssue] = []
+    /// The cues this run left out, by reason, over every file it read.
+    public var cuesLeftOut = SubtitleWarnings()
     /// Subtitle files with no video of the same name, ignored outside `--subtitles-only`.
     public var unpairedSubtitles = 0
     public var seconds: Double = 0

@@ -2,6 +2,10 @@ import CinemaCore
 import Foundation
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Builds and refreshes the library from folders of films.
 ///
 /// Incremental: a film whose files have the same size and modification time as last time is
@@ -29,6 +33,7 @@ public struct Indexer: Sendable {
         var report = IndexReport()
         let scan = LibraryScanner.scan(paths, subtitlesOnly: subtitlesOnly)
         report.failed = scan.problems
+        report.skipped = scan.skipped
         report.unpairedSubtitles = scan.unpairedSubtitles
 
         logger.debug("Scanned folders", metadata: ["index.files": "\(scan.items.count)", "index.seconds": "\((clock.now - started) / .seconds(1))"])
@@ -67,6 +72,7 @@ public struct Indexer: Sendable {
         let present = Set(scan.items.map(\.sourcePath))
         let gone = stored.values.filter { film in
             !present.contains(film.sourcePath) && (film.subtitleSource == FilmReader.subtitlesOnlySource) == subtitlesOnly
+                && !scan.unreachable.contains { film.sourcePath == $0 || film.sourcePath.hasPrefix($0 + "/") }
         }
         try await database.removeFilms(ids: gone.compactMap(\.id))
         report.removed = gone.map(\.title).sorted()
@@ -104,6 +110,7 @@ public struct Indexer: Sendable {
             try await database.save(film, cues: document.cues)
             report.cuesWritten += document.cues.count
             report.spokenCuesWritten += document.cues.lazy.filter { $0.kind == .speech }.count
+            report.cuesLeftOut += document.warnings
             if document.warnings.skippedCues > 0 {
                 report.cueWarnings.append(
                     IndexIssue(
@@ -238,18 +245,15 @@ struct FilmReader: Sendable {
     }
 }
 
-/// Size and modification time: enough to tell that a file changed without reading it.
+/// Size and modification time: enough to tell that a file changed without reading it. Those of
+/// the file itself, through any symbolic link: a link's own never change when its film does.
 struct Fingerprint: Equatable {
     var size: Int64
     var modified: Double
 
     init?(path: String) {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = attributes[.size] as? NSNumber,
-            let modified = attributes[.modificationDate] as? Date,
-            FileManager.default.isReadableFile(atPath: path)
-        else { return nil }
-        self.size = size.int64Value
-        self.modified = modified.timeIntervalSince1970
+        guard case .success(let status) = FileStatus.of(path), status.kind == .regular, access(path, R_OK) == 0 else { return nil }
+        size = status.size
+        modified = status.modified
     }
 }

@@ -19,65 +19,62 @@ enum LibraryScanner {
         var items: [IndexItem] = []
         /// Roots that exist: only films under these may be dropped as removed.
         var scannedRoots: [String] = []
+        /// Files and folders that could not be read, links that lead nowhere.
         var problems: [IndexIssue] = []
+        /// Entries that are not films (pipes, devices, folders named like films, duplicates).
+        var skipped: [IndexIssue] = []
+        /// Paths that could not be looked into: films stored under them are not gone.
+        var unreachable: [String] = []
         /// Subtitle files with no video of the same name (video mode only).
         var unpairedSubtitles = 0
     }
 
+    static func isIndexable(_ name: String) -> Bool {
+        let ext = (name as NSString).pathExtension.lowercased()
+        return videoExtensions.contains(ext) || subtitleExtensions.contains(ext)
+    }
+
     static func scan(_ paths: [String], subtitlesOnly: Bool) -> Scan {
         var scan = Scan()
-        var seen = Set<String>()
+        var walker = FolderWalker(isIndexable: isIndexable)
+        var found: [String: FoundFile] = [:]
         for path in paths {
             let root = AbsolutePath.resolve(path)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
-                scan.problems.append(IndexIssue(path: root, reason: "no such file or folder; check the path"))
-                continue
-            }
-            var files: [String] = []
-            if isDirectory.boolValue {
-                guard FileManager.default.isReadableFile(atPath: root) else {
-                    scan.problems.append(IndexIssue(path: root, reason: "the folder cannot be read (permission denied)"))
-                    continue
-                }
-                files = walk(root, problems: &scan.problems)
-            } else {
-                files = [root]
-            }
+            guard let files = walker.files(under: root) else { continue }
             scan.scannedRoots.append(root)
-            let found = pair(files, subtitlesOnly: subtitlesOnly)
-            for item in found.items where seen.insert(item.sourcePath).inserted {
-                scan.items.append(item)
-            }
-            scan.unpairedSubtitles += found.unpaired
+            for file in files where found[file.path] == nil { found[file.path] = file }
         }
-        scan.items.sort { $0.sourcePath < $1.sourcePath }
+        let paired = pair(Array(found.keys), subtitlesOnly: subtitlesOnly)
+        scan.items = distinct(paired.items, found: found, skipped: &scan.skipped).sorted { $0.sourcePath < $1.sourcePath }
+        scan.unpairedSubtitles = paired.unpaired
+        scan.problems = walker.problems
+        scan.skipped = walker.skipped + scan.skipped
+        scan.unreachable = walker.unreachable
         return scan
     }
 
-    private static func walk(_ root: String, problems: inout [IndexIssue]) -> [String] {
-        var unreadable: [IndexIssue] = []
-        guard
-            let enumerator = FileManager.default.enumerator(
-                at: URL(fileURLWithPath: root, isDirectory: true),
-                includingPropertiesForKeys: [.isRegularFileKey],
-                options: [.skipsHiddenFiles],
-                errorHandler: { url, error in
-                    unreadable.append(IndexIssue(path: url.path, reason: "could not be read: \(error.localizedDescription)"))
-                    return true
-                }
-            )
-        else { return [] }
-        var files: [String] = []
-        for case let url as URL in enumerator {
-            let ext = url.pathExtension.lowercased()
-            guard videoExtensions.contains(ext) || subtitleExtensions.contains(ext) else { continue }
-            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
-                files.append(url.standardizedFileURL.path)
-            }
+    /// One item per film: the same video with the same subtitles, reached through links under
+    /// several names, is indexed once, under the name with the fewest links (then the first).
+    private static func distinct(_ items: [IndexItem], found: [String: FoundFile], skipped: inout [IndexIssue]) -> [IndexItem] {
+        struct Key: Hashable {
+            var source: FileIdentity?
+            var subtitles: FileIdentity?
         }
-        problems += unreadable
-        return files
+        func links(_ item: IndexItem) -> Int {
+            (found[item.sourcePath]?.links ?? 0) + (item.subtitlePath.flatMap { found[$0]?.links } ?? 0)
+        }
+        var groups: [Key: [IndexItem]] = [:]
+        for item in items {
+            groups[Key(source: found[item.sourcePath]?.identity, subtitles: item.subtitlePath.flatMap { found[$0]?.identity }), default: []]
+                .append(item)
+        }
+        return groups.values.map { group in
+            let ordered = group.sorted { (links($0), $0.sourcePath) < (links($1), $1.sourcePath) }
+            for twin in ordered.dropFirst() {
+                skipped.append(IndexIssue(path: twin.sourcePath, reason: "the same file as \(ordered[0].sourcePath), which is indexed"))
+            }
+            return ordered[0]
+        }
     }
 
     /// Pairs each video with its best sidecar, or, in subtitles-only mode, picks the best subtitle

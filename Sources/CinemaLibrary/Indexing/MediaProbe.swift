@@ -79,7 +79,7 @@ public struct MediaProbe: Sendable {
     public func extractSubtitles(from path: String, stream: MediaInfo.SubtitleStream) async throws(ToolError) -> [UInt8] {
         try await ffmpeg.run(
             ["-nostdin", "-v", "error", "-i", path, "-map", "0:\(stream.index)", "-c:s", "srt", "-f", "srt", "pipe:1"],
-            outputLimit: 64 << 20,
+            outputLimit: SubtitleLimits.maximumFileBytes,
             timeout: .seconds(300)
         ).standardOutput
     }

@@ -16,6 +16,18 @@ public struct LibraryDatabase: Sendable {
     ) throws(LibraryError)
         -> LibraryDatabase
     {
+        try open(path: path, configuration: configuration, migratingUpTo: nil)
+    }
+
+    /// Opens the library with its schema brought only as far as `lastMigration`, as an older
+    /// release left it: what tests of a later migration start from.
+    static func open(
+        path: String,
+        configuration: LibraryConfiguration,
+        migratingUpTo lastMigration: String?
+    ) throws(LibraryError)
+        -> LibraryDatabase
+    {
         var grdb = Configuration()
         grdb.prepareDatabase { db in
             // WAL commits need not wait for the disk: a crash loses at most the last index run.
@@ -24,7 +36,11 @@ public struct LibraryDatabase: Sendable {
         grdb.busyMode = .timeout(10)
         do {
             let pool = try DatabasePool(path: path, configuration: grdb)
-            try Self.migrator.migrate(pool)
+            if let lastMigration {
+                try Self.migrator.migrate(pool, upTo: lastMigration)
+            } else {
+                try Self.migrator.migrate(pool)
+            }
             return LibraryDatabase(path: path, configuration: configuration, writer: pool)
         } catch {
             throw LibraryError(error, path: path)
@@ -80,6 +96,27 @@ public struct LibraryDatabase: Sendable {
                         content_rowid = 'id',
                         tokenize = 'porter unicode61 remove_diacritics 2'
                     );
+                    """
+            )
+        }
+        migrator.registerMigration("v2: no cue shorter than 100 ms or longer than 1000 characters") { db in
+            // Cues an older indexer kept that SubtitleLimits now leaves out (a 20 MB line, a 1 ms
+            // cue), so that no library, however old, can hand one out as a clip. The figures are
+            // written out, not read from SubtitleLimits: a shipped migration must keep doing
+            // the same thing whatever the constants become.
+            let refused = #"length(text) + coalesce(length(annotations), 0) > 1000 OR round(("end" - start) * 1000) < 100"#
+            try db.execute(
+                sql: """
+                    INSERT INTO cue_fts(cue_fts, rowid, text) SELECT 'delete', id, text FROM cue WHERE kind = 'speech' AND (\(refused));
+                    UPDATE cue SET replyId = NULL WHERE replyId IN (SELECT id FROM cue WHERE \(refused));
+                    UPDATE film SET
+                        cueCount = cueCount - (SELECT count(*) FROM cue WHERE cue.filmId = film.id AND (\(refused))),
+                        skippedCues = skippedCues + (SELECT count(*) FROM cue WHERE cue.filmId = film.id AND (\(refused))),
+                        -- A changed fingerprint: the next index run reads the film again, and
+                        -- links its replies over the cues that are left.
+                        sourceModified = -1
+                    WHERE id IN (SELECT filmId FROM cue WHERE \(refused));
+                    DELETE FROM cue WHERE \(refused);
                     """
             )
         }

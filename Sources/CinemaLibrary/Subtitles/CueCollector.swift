@@ -1,7 +1,8 @@
 import CinemaCore
 
-/// Gathers the timed text blocks a format parser finds, rejects the ones with impossible timing,
-/// cleans the text, and hands back cues sorted by start time with the warnings counted.
+/// Gathers the timed text blocks a format parser finds, rejects the ones with impossible timing
+/// or beyond `SubtitleLimits`, cleans the text, and hands back cues sorted by start time with
+/// the warnings counted.
 /// Every format parser ends here, so the rules are the same whatever the file was.
 struct CueCollector {
     private(set) var warnings = SubtitleWarnings()
@@ -25,8 +26,21 @@ struct CueCollector {
             warnings.negativeDuration += 1
             return
         }
+        if SubtitleLimits.isTooShort(start: start, end: end) {
+            warnings.tooShort += 1
+            return
+        }
+        if lines.reduce(lines.count - 1, { $0 + $1.utf8.count }) > SubtitleLimits.maximumCueBytes {
+            warnings.tooLong += 1
+            return
+        }
         guard let cleaned = cleaner.clean(lines, speaker: speaker) else {
             warnings.emptyCues += 1
+            return
+        }
+        // Left out whatever its kind: stored, even a non-speech cue could be read back as a clip.
+        if SubtitleLimits.isTooLong(text: cleaned.text, annotations: cleaned.annotations) {
+            warnings.tooLong += 1
             return
         }
         cues.append(

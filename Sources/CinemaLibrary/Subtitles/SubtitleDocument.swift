@@ -39,19 +39,33 @@ public struct SubtitleDocument: Sendable {
 
 /// Cues that could not be used, counted by reason. Skipping is never an error on its own:
 /// real subtitle files are full of these.
-public struct SubtitleWarnings: Sendable, Equatable {
+public struct SubtitleWarnings: Sendable, Equatable, Codable {
     /// A timing line (`-->`) whose timestamps could not be read.
     public var unparseableTimestamps = 0
     /// Start equals end.
     public var zeroLength = 0
     /// End before start.
     public var negativeDuration = 0
+    /// Shorter than `SubtitleLimits.minimumCueMilliseconds`: too short to say anything in.
+    public var tooShort = 0
     /// A timing with no text under it, or only tags.
     public var emptyCues = 0
+    /// More text than `SubtitleLimits.maximumCueCharacters`: not a line anyone speaks.
+    public var tooLong = 0
 
     public init() {}
 
-    public var skippedCues: Int { unparseableTimestamps + zeroLength + negativeDuration + emptyCues }
+    public var skippedCues: Int { unparseableTimestamps + zeroLength + negativeDuration + tooShort + emptyCues + tooLong }
+
+    /// Adds another file's counts, for a run's totals.
+    public static func += (total: inout SubtitleWarnings, other: SubtitleWarnings) {
+        total.unparseableTimestamps += other.unparseableTimestamps
+        total.zeroLength += other.zeroLength
+        total.negativeDuration += other.negativeDuration
+        total.tooShort += other.tooShort
+        total.emptyCues += other.emptyCues
+        total.tooLong += other.tooLong
+    }
 
     /// `"2 zero-length, 1 unparseable timestamp"`; empty when nothing was skipped.
     public var summary: String {
@@ -59,7 +73,12 @@ public struct SubtitleWarnings: Sendable, Equatable {
             (unparseableTimestamps, "unparseable timestamp", "unparseable timestamps"),
             (zeroLength, "zero-length", "zero-length"),
             (negativeDuration, "negative duration", "negative durations"),
+            (tooShort, "shorter than \(SubtitleLimits.minimumCueMilliseconds) ms", "shorter than \(SubtitleLimits.minimumCueMilliseconds) ms"),
             (emptyCues, "empty", "empty"),
+            (
+                tooLong, "longer than \(SubtitleLimits.maximumCueCharacters) characters",
+                "longer than \(SubtitleLimits.maximumCueCharacters) characters"
+            ),
         ]
         .filter { $0.0 > 0 }
         .map { "\($0.0) \($0.0 == 1 ? $0.1 : $0.2)" }

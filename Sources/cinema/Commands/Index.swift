@@ -10,6 +10,7 @@ struct Index: AsyncParsableCommand {
             Finds video files (mp4, mkv, avi, mov, m4v, webm, mpg) and their subtitles: a file of the
             same name beside the video (NAME.srt, NAME.en.srt, .vtt, .ass) or a text subtitle stream
             inside it. Runs again skip unchanged files, re-read changed ones and drop removed ones.
+            Links are followed; named pipes, sockets and devices are reported and never opened.
             Exits with status 1 when any file or folder could not be read.
             """
     )
@@ -92,7 +93,11 @@ struct IndexSummary {
             lines += report.failed.map { "  \($0.path): \($0.reason)" }
         }
         if !report.cueWarnings.isEmpty {
-            lines.append("Some cues were left out of \(report.cueWarnings.count) \(report.cueWarnings.count == 1 ? "file" : "files"):")
+            let left = report.cuesLeftOut
+            lines.append(
+                "\(left.skippedCues) \(left.skippedCues == 1 ? "cue was" : "cues were") left out of \(report.cueWarnings.count) "
+                    + "\(report.cueWarnings.count == 1 ? "file" : "files") (\(left.summary)):"
+            )
             lines += report.cueWarnings.prefix(10).map { "  \($0.path): \($0.reason)" }
             if report.cueWarnings.count > 10 { lines.append("  … and \(report.cueWarnings.count - 10) more (see --json)") }
         }
