@@ -91,13 +91,8 @@ extension BackendConfiguration {
         tokenLifetime = max(1, backend.double(forKey: "tokenLifetime", default: tokenLifetime))
         requireOperatorToken = backend.bool(forKey: "requireOperatorToken")
         operatorToken = backend.string(forKey: "operatorToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
-        allowedOrigins = Self.list(backend.string(forKey: "allowedOrigins"))
+        allowedOrigins = backend.list(forKey: "allowedOrigins")
         dashboardPort = backend.int(forKey: "dashboardPort", default: dashboardPort)
-        allowedHosts = Self.list(reader.string(forKey: "allowedHosts"))
-    }
-
-    /// A comma-separated setting.
-    static func list(_ text: String?) -> [String] {
-        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        allowedHosts = reader.list(forKey: "allowedHosts")
     }
 }

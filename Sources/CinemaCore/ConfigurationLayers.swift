@@ -1,4 +1,5 @@
-import Configuration
+public import Configuration
+import Foundation
 import SystemPackage
 
 /// Builds the one `ConfigReader` every command reads from, so that precedence is the same
@@ -63,5 +64,12 @@ public struct ConfigOverrides: Sendable {
     private mutating func put(_ key: String, _ content: ConfigContent?) {
         guard let content else { return }
         values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(content, isSecret: false)
+    }
+}
+
+extension ConfigReader {
+    /// A comma-separated setting (`lobby, attic`): its items, trimmed, without empty ones.
+    public func list(forKey key: ConfigKey) -> [String] {
+        (string(forKey: key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

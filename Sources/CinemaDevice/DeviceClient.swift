@@ -43,7 +43,7 @@ public actor DeviceClient {
         var logger = logger
         logger[metadataKey: "session"] = "\(configuration.sessionID)"
         self.logger = logger
-        player = PlayerBridge(url: configuration.playerURL)
+        player = PlayerBridge(url: configuration.playerURL, token: configuration.playerToken)
         media = MediaResolver(roots: configuration.mediaRoots, backend: configuration.backendURL)
         switch configuration.microphone {
         case .none: microphone = nil

@@ -14,6 +14,8 @@ public struct DeviceConfiguration: Sendable {
     public var backendURL: URL
     /// The player's HTTP address (`cinema player`).
     public var playerURL: URL
+    /// The operator token, for a player beyond loopback (which refuses calls without it).
+    public var playerToken: String?
     public var microphone: Microphone
     /// Local films are played from disk only under these directories; anything else is
     /// streamed from the backend's `media_url`.
@@ -46,6 +48,7 @@ public struct DeviceConfiguration: Sendable {
         token: String?,
         backendURL: URL? = nil,
         playerURL: URL,
+        playerToken: String? = nil,
         microphone: Microphone = .none,
         mediaRoots: [String] = [],
         overlay: Bool = false,
@@ -74,6 +77,7 @@ public struct DeviceConfiguration: Sendable {
         self.token = token
         self.backendURL = backendURL ?? Self.backend(of: roomURL)
         self.playerURL = playerURL
+        self.playerToken = playerToken.flatMap { $0.isEmpty ? nil : $0 }
         self.microphone = microphone
         self.mediaRoots = Self.resolvedRoots(mediaRoots)
         self.overlay = overlay

@@ -21,10 +21,13 @@ struct PlayerBridge: Sendable {
     }
 
     let base: String
+    /// The operator token, sent to a player that listens beyond loopback.
+    let token: String?
     let client: HTTPClient
 
-    init(url: URL, client: HTTPClient = PlayerBridge.sharedClient) {
+    init(url: URL, token: String? = nil, client: HTTPClient = PlayerBridge.sharedClient) {
         base = ServiceAddress.base(url.absoluteString)
+        self.token = token
         self.client = client
     }
 
@@ -70,6 +73,7 @@ struct PlayerBridge: Sendable {
     private func post(_ path: String, body: JSONValue?, timeout: TimeAmount) async throws(DeviceError) -> JSONValue {
         var request = HTTPClientRequest(url: base + path)
         request.method = .POST
+        authorize(&request)
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: Self.encode(body)))
@@ -122,7 +126,8 @@ struct PlayerBridge: Sendable {
 
     /// Reads one `/events` stream until it ends; says why it ended.
     private func follow(_ yield: (Event) -> Void) async throws -> String {
-        let request = HTTPClientRequest(url: base + "/events")
+        var request = HTTPClientRequest(url: base + "/events")
+        authorize(&request)
         let response = try await client.execute(request, deadline: .distantFuture)
         guard response.status == .ok else { return "GET /events answered \(response.status.code)" }
         yield(.connected)
@@ -133,6 +138,10 @@ struct PlayerBridge: Sendable {
             }
         }
         return "the player closed its event stream"
+    }
+
+    private func authorize(_ request: inout HTTPClientRequest) {
+        if let token { request.headers.add(name: "authorization", value: "Bearer \(token)") }
     }
 
     static func event(_ event: ServerSentEvent) -> Event? {

@@ -8,13 +8,14 @@ public func buildPlayer(
     host: String,
     port: Int,
     policy: CallerPolicy = CallerPolicy(service: "player"),
+    gate: OperatorGate = OperatorGate(token: "", required: false),
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
     router.add(middleware: CallerPolicyMiddleware(policy: policy))
     router.add(middleware: APIErrorMiddleware(service: "player"))
-    PlayerController(player: player).addRoutes(to: router)
+    PlayerController(player: player, gate: gate).addRoutes(to: router)
     return Application(
         router: router,
         server: .guardedHTTP1(),

@@ -9,6 +9,9 @@ import ServiceLifecycle
 /// The player's HTTP API (PROTOCOL.md, "Player"): play a span, stop, status, events, health.
 struct PlayerController: Sendable {
     let player: PlayerService
+    /// Beyond loopback, everything but /health needs the operator token: what plays, and what
+    /// the TV shows (the visitor's words among it).
+    let gate: OperatorGate
     let maxBodyBytes = 64 << 10
 
     func addRoutes(to router: Router<BasicRequestContext>) {
@@ -50,6 +53,7 @@ struct PlayerController: Sendable {
     }
 
     @Sendable func play(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
         var request = request
         let body = try await request.decodeJSON(as: PlayRequest.self, limit: maxBodyBytes)
         let source = try Self.source(of: body)
@@ -77,6 +81,7 @@ struct PlayerController: Sendable {
 
     /// What the TV shows now, as a PNG.
     @Sendable func screenshot(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("cinema-screenshot-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: file) }
         do {
@@ -119,11 +124,13 @@ struct PlayerController: Sendable {
     }
 
     @Sendable func stop(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
         try await player.stop()
         return try JSONResponse.make(JSONValue.object(["status": .string("idle")]))
     }
 
     @Sendable func status(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
         let playing = await player.playing
         var fields: [String: JSONValue] = [
             "playing": .bool(playing != nil),
@@ -154,6 +161,7 @@ struct PlayerController: Sendable {
     }
 
     @Sendable func events(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
         let events = await player.subscribe()
         let player = player
         return EventStream.response(produce: { sink in

@@ -1,3 +1,4 @@
+import CinemaCore
 public import CinemaSpeech
 public import Configuration
 import Foundation
@@ -35,8 +36,7 @@ public struct SpeechSettingsCatalog: Sendable, Equatable {
         let speech = reader.scoped(to: "speech")
         let defaults = try Self.read(speech, over: SpeechSettings(), scope: "speech")
         var stations: [String: SpeechSettings] = [:]
-        let names = (speech.string(forKey: "stations") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for name in names where !name.isEmpty {
+        for name in speech.list(forKey: "stations") {
             stations[name] = try Self.read(speech.scoped(to: ConfigKey(["station", name])), over: defaults, scope: "speech.station.\(name)")
         }
         self.init(defaults: defaults, stations: stations)

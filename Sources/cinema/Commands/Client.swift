@@ -106,6 +106,7 @@ struct Client: AsyncParsableCommand {
                 token: reader.string(forKey: "token"),
                 backendURL: try reader.string(forKey: "backend.url").map { try Self.url($0, "backend") },
                 playerURL: try Self.url(reader.string(forKey: "player.url", default: "http://127.0.0.1:5000"), "player"),
+                playerToken: reader.string(forKey: "player.token", isSecret: true),
                 microphone: microphone,
                 mediaRoots: roots,
                 overlay: reader.bool(forKey: "overlay", default: false),

@@ -38,11 +38,7 @@ struct Player: AsyncParsableCommand {
             Announcement.say("Cinema Chat player listening on \(address)")
         }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: context.logger
-            )
+            configuration: .command(services, logger: context.logger)
         )
         do {
             try await group.run()

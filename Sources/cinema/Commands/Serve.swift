@@ -64,7 +64,7 @@ struct Serve: AsyncParsableCommand {
         let context = try await global.context(flags: flags)
         let backend = try await Self.backend(context: context)
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [backend], gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)
+            configuration: .command([.init(service: backend)], logger: context.logger)
         )
         do {
             try await group.run()

@@ -67,7 +67,7 @@ struct Station: AsyncParsableCommand {
         let context = try await global.context(flags: flags, defaultLogLevel: "notice")
         let (services, socket) = try await Self.services(context: context, playerPort: playerPort, playback: playback)
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)
+            configuration: .command(services, logger: context.logger)
         )
         do {
             try await group.run()
@@ -125,19 +125,11 @@ struct Station: AsyncParsableCommand {
         settings.environment = ["CINEMA_HOME": context.home.path]
         // The backend's operator token: the station asks the backend about sessions with it, and
         // beyond loopback it guards the station's own actions too.
-        let tokenFile = context.home.path + "/operator-token"
-        let token =
-            (reader.string(forKey: "backend.operatorToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
-            ?? (try? String(contentsOfFile: tokenFile, encoding: .utf8)))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        let gate: OperatorGate
-        if LoopbackHost.contains(host) {
-            gate = OperatorGate(token: token ?? "", required: false)
-        } else if let token, !token.isEmpty {
-            gate = OperatorGate(token: token, required: true)
-        } else {
-            throw ValidationError(
-                "The station listens on \(host), beyond this machine, so starting clients and choosing the microphone need the operator token, and there is none: run cinema serve once with this CINEMA_HOME (it writes \(tokenFile)), or set CINEMA_BACKEND_OPERATOR_TOKEN."
-            )
+        let token = context.operatorToken
+        let gate = try context.operatorGate(service: "station", listeningOn: host, guarding: "starting clients and choosing the microphone")
+        // A player elsewhere, beyond loopback, wants the token from the clients that drive it.
+        if let token, let playerHost = URL(string: player)?.host, !LoopbackHost.contains(playerHost) {
+            settings.environment["CINEMA_PLAYER_TOKEN"] = token
         }
         let supervisor = ClientSupervisor(
             settings: settings,
@@ -163,6 +155,7 @@ struct Station: AsyncParsableCommand {
             database: database,
             identity: identity,
             gate: gate,
+            policy: context.callerPolicy(service: "station"),
             assets: assets,
             host: host,
             port: port,

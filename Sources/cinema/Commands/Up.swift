@@ -86,11 +86,7 @@ struct Up: AsyncParsableCommand {
         }
         // Stopped in reverse: the clients first, then the dashboard, the player, the backend.
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: backend)] + station,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: context.logger
-            )
+            configuration: .command([.init(service: backend)] + station, logger: context.logger)
         )
         do {
             try await group.run()

@@ -64,7 +64,15 @@ struct PlayerOptions: ParsableArguments {
         }
         let player = PlayerService(options: options, socketPath: socket, idleScreen: idleScreen, logger: context.logger)
         let mode = options.headless ? "headless" : (drmDevice.map { "on \($0)" } ?? "on the display")
-        let app = buildPlayer(player, host: host, port: port, logger: context.logger) { port in
+        let gate = try context.operatorGate(service: "player", listeningOn: host, guarding: "playing clips and showing what the TV shows")
+        let app = buildPlayer(
+            player,
+            host: host,
+            port: port,
+            policy: context.callerPolicy(service: "player"),
+            gate: gate,
+            logger: context.logger
+        ) { port in
             announce("\(ServiceAddress.http(host: host, port: port)) (mpv \(mode))")
         }
         return (player, [.init(service: PlayerRunner(player: player)), .init(service: app)], socket)
