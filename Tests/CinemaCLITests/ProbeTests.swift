@@ -187,13 +187,16 @@ struct EndToEndProbeTests {
                     try await device.send(Self.upgrade(path: "/rooms/\(id)?token=\(token)", port: backend.port))
                     _ = try await device.read(until: "\r\n\r\n", within: .seconds(10))
                     try await device.send(Self.maskedText(#"{"label": "rtvi-ai", "type": "client-ready", "id": "1", "data": {}}"#))
+                    // The device holds its socket, frozen, until the backend has exited.
                     let sent = clock.now
                     try backend.send(SIGTERM)
-                    return (id, sent)
+                    while EndToEndStationTests.isRunning(backend.processID) && clock.now - sent < .seconds(20) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    return (id, clock.now - sent)
                 }
             }
-            let (id, sent) = outcome
-            let took = clock.now - sent
+            let (id, took) = outcome
             #expect(status == 0)
             #expect(took < .seconds(5), "SIGTERM took \(took)")
 
