@@ -199,13 +199,7 @@ struct EndToEndProbeTests {
             let (id, took) = outcome
             #expect(status == 0)
             #expect(took < .seconds(5), "SIGTERM took \(took)")
-
-            let (record, _) = try await ServerProcess.run(Self.serve, environment: ["CINEMA_HOME": home]) { backend in
-                let session = try await HTTPTestClient(base: backend.base).get("/api/sessions/\(id)").json["session"]
-                try backend.send(SIGTERM)
-                return [session?["status"]?.stringValue, session?["end_reason"]?.stringValue]
-            }
-            #expect(record == ["ended", "shutdown"])
+            #expect(try await ServeTests.recorded(id, home: home) == ["ended", "shutdown"])
         }
     }
 

@@ -20,6 +20,16 @@ struct ServeTests {
 
     static let serve = ["serve", "--port", "0", "--log-level", "error"]
 
+    /// A session's status and end reason as a backend started again on `home` has them.
+    static func recorded(_ id: String, home: String) async throws -> [String?] {
+        let (record, _) = try await ServerProcess.run(serve, environment: ["CINEMA_HOME": home]) { server in
+            let session = try await HTTPTestClient(base: server.base).get("/api/sessions/\(id)").json["session"]
+            try server.send(SIGTERM)
+            return [session?["status"]?.stringValue, session?["end_reason"]?.stringValue]
+        }
+        return record
+    }
+
     @Test("Killed with SIGKILL mid-session and restarted: every acknowledged event is there and the device resumes")
     func killAndRestart() async throws {
         try await TemporaryDirectory.with { directory in
@@ -90,12 +100,7 @@ struct ServeTests {
             #expect(stopped == 0)
 
             // The end was saved before the process exited.
-            let (status, _) = try await ServerProcess.run(Self.serve, environment: environment) { server in
-                let session = try await HTTPTestClient(base: server.base).get("/api/sessions/\(before.identifier)").json["session"]
-                try server.send(SIGTERM)
-                return [session?["status"]?.stringValue, session?["end_reason"]?.stringValue]
-            }
-            #expect(status == ["ended", "shutdown"])
+            #expect(try await Self.recorded(before.identifier, home: home) == ["ended", "shutdown"])
         }
     }
 
