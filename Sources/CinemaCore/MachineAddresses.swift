@@ -62,9 +62,15 @@ public enum MachineAddresses {
         }
     }
 
+    /// Whether `host` is an IPv4 or IPv6 address rather than a name (nobody can point an
+    /// address elsewhere by DNS).
+    public static func isAddress(_ host: String) -> Bool {
+        addressBytes(canonical(host)) != nil
+    }
+
     /// A host as it is compared: lower case, without brackets, a zone or a trailing dot, and an
     /// address in its shortest form (`0:0:0:0:0:0:0:1` is `::1`).
-    static func canonical(_ host: String) -> String {
+    public static func canonical(_ host: String) -> String {
         var host = host.lowercased()
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if let zone = host.firstIndex(of: "%") { host = String(host[..<zone]) }

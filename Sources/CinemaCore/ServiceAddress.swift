@@ -1,3 +1,5 @@
+public import Foundation
+
 /// How the services' addresses are written: the backend, the station, the player, and the model
 /// and speech servers they call.
 public enum ServiceAddress {
@@ -16,5 +18,23 @@ public enum ServiceAddress {
     /// with `/` can be appended.
     public static func base(_ url: String) -> String {
         url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+
+    /// A backend's rooms' base: `http(s)://host:port` → `ws(s)://host:port`.
+    public static func webSocket(_ httpURL: String) -> String {
+        let lowered = httpURL.lowercased()
+        if lowered.hasPrefix("https://") { return "wss://" + httpURL.dropFirst("https://".count) }
+        if lowered.hasPrefix("http://") { return "ws://" + httpURL.dropFirst("http://".count) }
+        return httpURL
+    }
+
+    /// The backend a room's (or any) URL names: `ws://host:port/rooms/ID` → `http://host:port`,
+    /// `wss` and `https` → `https`.
+    public static func httpBase(of url: URL) -> URL {
+        var parts = URLComponents()
+        parts.scheme = ["wss", "https"].contains(url.scheme?.lowercased() ?? "") ? "https" : "http"
+        parts.host = url.host
+        parts.port = url.port
+        return parts.url ?? url
     }
 }

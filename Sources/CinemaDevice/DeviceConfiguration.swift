@@ -75,7 +75,7 @@ public struct DeviceConfiguration: Sendable {
         }
         self.roomURL = roomURL
         self.token = token
-        self.backendURL = backendURL ?? Self.backend(of: roomURL)
+        self.backendURL = backendURL ?? ServiceAddress.httpBase(of: roomURL)
         self.playerURL = playerURL
         self.playerToken = playerToken.flatMap { $0.isEmpty ? nil : $0 }
         self.microphone = microphone
@@ -91,15 +91,6 @@ public struct DeviceConfiguration: Sendable {
     /// Roots as the files under them will be compared: absolute, without `..` or symlinks.
     static func resolvedRoots(_ roots: [String]) -> [String] {
         roots.map(MediaResolver.resolved)
-    }
-
-    /// `ws://host:port/rooms/ID` → `http://host:port`.
-    static func backend(of room: URL) -> URL {
-        var parts = URLComponents()
-        parts.scheme = room.scheme?.lowercased() == "wss" ? "https" : "http"
-        parts.host = room.host
-        parts.port = room.port
-        return parts.url ?? room
     }
 }
 

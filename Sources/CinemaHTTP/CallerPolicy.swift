@@ -1,10 +1,6 @@
 public import CinemaCore
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Who may call a service, and from where: the one rule the backend, the station and the player
 /// share (``CallerPolicyMiddleware`` applies it to every request).
 ///
@@ -34,7 +30,7 @@ public struct CallerPolicy: Sendable {
 
     public init(service: String, hostNames: some Sequence<String> = [], origins: CrossOriginPolicy = .init(), originsSetting: String? = nil) {
         self.service = service
-        self.hostNames = Set(hostNames.map { HostName.normalized($0) })
+        self.hostNames = Set(hostNames.map { MachineAddresses.canonical($0) })
         self.origins = origins
         self.originsSetting = originsSetting
     }
@@ -42,11 +38,10 @@ public struct CallerPolicy: Sendable {
     /// Whether a request naming `authority` (its `Host`: `127.0.0.1:8765`, `[::1]:3000`,
     /// `tv-box.local`) is addressed to this service.
     public func allowsHost(_ authority: String) -> Bool {
-        let host = HostName.normalized(Authority(authority).host)
+        let host = MachineAddresses.canonical(Authority(authority).host)
         if host.isEmpty { return false }
-        if HostName.isAddress(host) || host == "localhost" || host.hasSuffix(".localhost") { return true }
-        if HostName.machineNames.contains(host) || MachineAddresses.isThisMachine(host) { return true }
-        return hostNames.contains(host)
+        if MachineAddresses.isAddress(host) || host == "localhost" || host.hasSuffix(".localhost") { return true }
+        return HostName.machineNames.contains(host) || hostNames.contains(host)
     }
 
     /// Whether a page of `origin` may call a service addressed as `authority`.
@@ -81,8 +76,8 @@ public struct CrossOriginPolicy: Sendable {
     public func allows(_ origin: String, addressedAs authority: String? = nil) -> Bool {
         if anyOrigin || origins.contains(Self.normalized(origin)) { return true }
         guard let dashboardPort, let page = Authority(origin: origin), page.port == dashboardPort, let authority else { return false }
-        let addressed = HostName.normalized(Authority(authority).host)
-        let pageHost = HostName.normalized(page.host)
+        let addressed = MachineAddresses.canonical(Authority(authority).host)
+        let pageHost = MachineAddresses.canonical(page.host)
         return pageHost == addressed || (MachineAddresses.isThisMachine(pageHost) && MachineAddresses.isThisMachine(addressed))
     }
 
@@ -130,30 +125,16 @@ struct Authority: Equatable {
     }
 
     static func == (a: Authority, b: Authority) -> Bool {
-        HostName.normalized(a.host) == HostName.normalized(b.host) && a.port == b.port
+        MachineAddresses.canonical(a.host) == MachineAddresses.canonical(b.host) && a.port == b.port
     }
 }
 
-/// Host names as the policy compares them.
+/// This machine's own names.
 enum HostName {
-    /// Lower case, without brackets or a trailing dot.
-    static func normalized(_ host: String) -> String {
-        var host = host.lowercased()
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        while host.hasSuffix(".") { host.removeLast() }
-        return host
-    }
-
-    /// An IPv4 or IPv6 address: nobody can rebind a DNS name to it.
-    static func isAddress(_ host: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
-    }
-
-    /// This machine's own name, and its mDNS form (`tv-box`, `tv-box.local`).
+    /// Its host name, and its short and mDNS forms (`tv-box`, `tv-box.local`); read once, so
+    /// that a request's check asks no system call.
     static let machineNames: Set<String> = {
-        let name = normalized(ProcessInfo.processInfo.hostName)
+        let name = MachineAddresses.canonical(ProcessInfo.processInfo.hostName)
         guard !name.isEmpty else { return [] }
         let short = name.split(separator: ".").first.map(String.init) ?? name
         return [name, short, short + ".local"]

@@ -113,10 +113,3 @@ public struct ClientConnection: Sendable {
         channel.eventLoop.scheduleTask(in: TimeAmount(delay)) { channel.close(promise: nil) }
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -33,20 +33,20 @@ struct SessionRoom: Sendable, Equatable {
             )
         }
         guard MachineAddresses.sameServer(room, configured) else {
-            throw .wrongBackend(given: Self.backend(of: room), configured: backend)
+            throw .wrongBackend(given: ServiceAddress.httpBase(of: room).absoluteString, configured: backend)
         }
         guard let named = URL(string: launch.backendURL), named.host != nil, ["http", "https"].contains(named.scheme?.lowercased() ?? "") else {
             throw .spawn("'backendUrl' must be an http(s):// URL with a host, not '\(launch.backendURL)'")
         }
         guard MachineAddresses.sameServer(named, configured) else {
-            throw .wrongBackend(given: Self.backend(of: named), configured: backend)
+            throw .wrongBackend(given: ServiceAddress.httpBase(of: named).absoluteString, configured: backend)
         }
         guard !launch.token.isEmpty, launch.token.count < 4096, !launch.token.contains(where: \.isNewline) else {
             throw .spawn("'token' must be the room token /api/connect returned")
         }
         self.identifier = identifier
         self.backendURL = ServiceAddress.base(backend)
-        roomURL = Self.webSocket(backendURL) + "/rooms/" + identifier
+        roomURL = ServiceAddress.webSocket(backendURL) + "/rooms/" + identifier
         token = launch.token
     }
 
@@ -54,22 +54,5 @@ struct SessionRoom: Sendable, Equatable {
     /// into the URLs, paths and file names made from one.
     static func isIdentifier(_ text: String) -> Bool {
         (1...128).contains(text.count) && text.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "_" }
-    }
-
-    /// The backend a room or backend URL names, written as a backend URL: `ws://host:port/rooms/ID`
-    /// is `http://host:port`.
-    private static func backend(of url: URL) -> String {
-        var parts = URLComponents()
-        parts.scheme = ["wss", "https"].contains(url.scheme?.lowercased() ?? "") ? "https" : "http"
-        parts.host = url.host
-        parts.port = url.port
-        return parts.string ?? url.absoluteString
-    }
-
-    /// `http(s)://host:port` → `ws(s)://host:port`, as the backend writes its room URLs.
-    private static func webSocket(_ http: String) -> String {
-        if http.lowercased().hasPrefix("https://") { return "wss://" + http.dropFirst("https://".count) }
-        if http.lowercased().hasPrefix("http://") { return "ws://" + http.dropFirst("http://".count) }
-        return http
     }
 }

@@ -97,8 +97,7 @@ public final class RawConnection {
     private func reading(within limit: Duration, _ enough: (ByteBuffer) -> Bool) async throws -> Bool {
         let channel = channel
         let expired = Mutex(false)
-        let (seconds, attoseconds) = limit.components
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(limit)) {
             expired.withLock { $0 = true }
             channel.close(promise: nil)
         }

@@ -113,7 +113,7 @@ struct SessionController<Context: RequestContext>: Sendable {
         let expires = Date().addingTimeInterval(configuration.tokenLifetime)
         return try JSONResponse.make(
             ConnectResponse(
-                roomURL: BaseURL.webSocket(base) + "/rooms/" + id,
+                roomURL: ServiceAddress.webSocket(base) + "/rooms/" + id,
                 token: connection.token,
                 identifier: id,
                 expiresAt: Timestamp.string(expires)

@@ -18,12 +18,6 @@ enum BaseURL {
         return ServiceAddress.http(host: host, port: configuration.port)
     }
 
-    static func webSocket(_ httpURL: String) -> String {
-        if httpURL.hasPrefix("https://") { return "wss://" + httpURL.dropFirst("https://".count) }
-        if httpURL.hasPrefix("http://") { return "ws://" + httpURL.dropFirst("http://".count) }
-        return httpURL
-    }
-
     /// A Host header is the client's to write: only host names, addresses and ports go into
     /// URLs given to others.
     static func isPlainAuthority(_ authority: String) -> Bool {

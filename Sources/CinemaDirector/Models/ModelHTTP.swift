@@ -36,10 +36,7 @@ struct ModelHTTP: Sendable {
         let response: HTTPClientResponse
         let data: Data
         do {
-            response = try await client.execute(
-                request,
-                timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
-            )
+            response = try await client.execute(request, timeout: TimeAmount(timeout))
             data = Data(buffer: try await response.body.collect(upTo: Self.maximumBody))
         } catch is CancellationError {
             throw .cancelled
