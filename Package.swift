@@ -258,7 +258,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CinemaBackendTests",
-            dependencies: ["CinemaBackend", "CinemaHTTP", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
+            dependencies: [
+                "CinemaBackend", "CinemaHTTP", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -112,13 +112,17 @@ final class RequestHeadLimitResponder: ChannelInboundHandler, RemovableChannelHa
 /// Closes a connection whose peer stops taking what is written to it: a write still pending
 /// after the deadline, with none completed meanwhile, means the peer is frozen or gone. Without
 /// it, a client that stops reading holds the writer (and a graceful stop) for ever.
+///
+/// Every write of every connection passes here, so it keeps one timer, armed when writes start
+/// to wait and checked when it fires, rather than one set and cancelled per write.
 final class WriteDeadlineHandler: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = NIOAny
 
     let deadline: TimeAmount
     private var pending = 0
+    /// When a write last completed, or the wait began (by the event loop's clock).
+    private var progress = NIODeadline.uptimeNanoseconds(0)
     private var timer: Scheduled<Void>?
-    private var expired = false
 
     init(deadline: TimeAmount) {
         self.deadline = deadline
@@ -126,22 +130,26 @@ final class WriteDeadlineHandler: ChannelOutboundHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let promise = promise ?? context.eventLoop.makePromise()
+        if pending == 0 { progress = context.eventLoop.now }
         pending += 1
-        if timer == nil { arm(context) }
+        if timer == nil { arm(context, at: progress + deadline) }
         promise.futureResult.assumeIsolated().whenComplete { [self] _ in
             pending -= 1
-            // Progress: what is still pending gets a new deadline.
-            timer?.cancel()
-            timer = nil
-            if pending > 0, !expired { arm(context) }
+            progress = context.eventLoop.now
         }
         context.write(data, promise: promise)
     }
 
-    private func arm(_ context: ChannelHandlerContext) {
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: deadline) { [self] in
-            expired = true
-            context.close(promise: nil)
+    private func arm(_ context: ChannelHandlerContext, at due: NIODeadline) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) { [self] in
+            timer = nil
+            guard pending > 0 else { return }
+            let due = progress + deadline
+            if due > context.eventLoop.now {
+                arm(context, at: due)
+            } else {
+                context.close(promise: nil)
+            }
         }
     }
 
