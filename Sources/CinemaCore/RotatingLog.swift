@@ -1,16 +1,16 @@
 import Foundation
 
-/// A client's log file, rotated by size: `client-ID.log`, then `.1`, `.2` … up to `keep`, so that
-/// weeks of a chatty client fill no disk.
-final class RotatingLog: @unchecked Sendable {
-    let path: String
+/// A log file rotated by size: `NAME.log`, then `.1`, `.2` … up to `keep`, so that weeks of a
+/// chatty client or service fill no disk.
+public final class RotatingLog: @unchecked Sendable {
+    public let path: String
     private let maxBytes: Int
     private let keep: Int
     private var handle: FileHandle?
     private var size: Int
     private let lock = NSLock()
 
-    init(path: String, maxBytes: Int = 1 << 20, keep: Int = 3) {
+    public init(path: String, maxBytes: Int = 1 << 20, keep: Int = 3) {
         self.path = path
         self.maxBytes = maxBytes
         self.keep = keep
@@ -19,7 +19,7 @@ final class RotatingLog: @unchecked Sendable {
         size = Int((try? handle?.seekToEnd()) ?? 0)
     }
 
-    func write(line: String) {
+    public func write(line: String) {
         lock.withLock {
             let data = Data((line + "\n").utf8)
             if size + data.count > maxBytes { rotate() }
@@ -28,7 +28,7 @@ final class RotatingLog: @unchecked Sendable {
         }
     }
 
-    func close() {
+    public func close() {
         lock.withLock {
             try? handle?.close()
             handle = nil
