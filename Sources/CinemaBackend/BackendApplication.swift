@@ -142,7 +142,7 @@ func buildRouter(
             engine: engine,
             library: library,
             directorName: directorName,
-            speechName: speech.name,
+            speech: speech,
             gate: gate,
             configuration: configuration
         )

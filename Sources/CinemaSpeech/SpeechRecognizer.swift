@@ -1,5 +1,6 @@
-/// Turns one utterance into words. Implementations: ``PocketSphinxRecognizer`` (offline, the
-/// default) and ``WhisperRecognizer`` (any OpenAI-compatible transcription server).
+/// Turns one utterance into words. Implementations: ``WhisperRecognizer`` (the model service or
+/// any OpenAI-compatible transcription server; the default when the service is installed),
+/// ``PocketSphinxRecognizer`` (offline, small) and ``FallbackRecognizer`` (one, else the other).
 public protocol SpeechRecognizer: Sendable {
     /// A short name for logs and reports: `pocketsphinx`, `whisper`.
     var name: String { get }
@@ -14,11 +15,14 @@ public struct Transcript: Sendable, Equatable {
     public var seconds: Double
     /// Seconds of audio it heard.
     public var audioSeconds: Double
+    /// The recognizer that heard it when it was not the one asked (``FallbackRecognizer``).
+    public var engine: String?
 
-    public init(text: String, seconds: Double, audioSeconds: Double) {
+    public init(text: String, seconds: Double, audioSeconds: Double, engine: String? = nil) {
         self.text = text
         self.seconds = seconds
         self.audioSeconds = audioSeconds
+        self.engine = engine
     }
 
     /// Recognition time per second of audio.

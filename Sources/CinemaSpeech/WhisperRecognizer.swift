@@ -5,8 +5,9 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 
-/// Any server that speaks OpenAI's `POST /v1/audio/transcriptions`: OpenAI itself, or a local
-/// whisper.cpp or faster-whisper server. Each utterance goes up as a WAV in a multipart form.
+/// Any server that speaks OpenAI's `POST /v1/audio/transcriptions`: the model service on this
+/// machine (``ModelService``), OpenAI itself, or a whisper.cpp server. Each utterance goes up as a
+/// WAV in a multipart form.
 public struct WhisperRecognizer: SpeechRecognizer {
     public struct Configuration: Sendable, Equatable {
         /// Up to and including `/v1`.
@@ -25,11 +26,31 @@ public struct WhisperRecognizer: SpeechRecognizer {
 
     public let name = "whisper"
     public let configuration: Configuration
+    /// When set, the address is the supervised service's current one and `baseURL` is unused.
+    public let service: ModelService?
     private let client: HTTPClient
 
-    public init(configuration: Configuration, client: HTTPClient = .shared) {
+    public init(configuration: Configuration, service: ModelService? = nil, client: HTTPClient = .shared) {
         self.configuration = configuration
+        self.service = service
         self.client = client
+    }
+
+    /// Where to send the next request: the configured server, or the model service once it is
+    /// ready (waiting a little for one that is starting or restarting).
+    private func baseURL() async throws(SpeechError) -> String {
+        guard let service else { return configuration.baseURL }
+        if let url = await service.baseURL(within: .seconds(2)) { return url }
+        let state = await service.state
+        throw .unavailable("the model service is \(state.name)\(state.reason.map { " (\($0))" } ?? "")")
+    }
+
+    /// Per attempt: the configured limit, and for the local service one that grows with the
+    /// utterance (its short path takes about a tenth of the audio's length), so that a hung
+    /// service is given up on in seconds, not after the visitor has left.
+    private func timeout(forSeconds audio: Double) -> Duration {
+        guard service != nil else { return configuration.timeout }
+        return min(configuration.timeout, .seconds(3) + .seconds(audio * 0.5))
     }
 
     public func transcribe(_ samples: [Int16], sampleRate: Int) async throws(SpeechError) -> Transcript {
@@ -37,20 +58,23 @@ public struct WhisperRecognizer: SpeechRecognizer {
         let started = clock.now
         let boundary = "cinema-\(UUID().uuidString)"
         let body = Self.form(boundary: boundary, wav: WAVFile(sampleRate: sampleRate, samples: samples).bytes, configuration: configuration)
-        let url = ServiceAddress.base(configuration.baseURL) + "/audio/transcriptions"
+        let audioSeconds = Double(samples.count) / Double(sampleRate)
         var lastProblem = ""
+        var url = ""
         for attempt in 0...max(0, configuration.retries) {
             if attempt > 0 {
                 // A short pause before trying again; a server that is down stays down for longer.
                 try? await Task.sleep(for: .milliseconds(200 * attempt))
             }
+            url = ServiceAddress.base(try await baseURL()) + "/audio/transcriptions"
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "content-type", value: "multipart/form-data; boundary=\(boundary)")
             if let key = configuration.apiKey, !key.isEmpty { request.headers.add(name: "authorization", value: "Bearer \(key)") }
             request.body = .bytes(ByteBuffer(bytes: body))
             do {
-                let response = try await client.execute(request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
+                let limit = timeout(forSeconds: audioSeconds)
+                let response = try await client.execute(request, timeout: .milliseconds(Int64(limit / .milliseconds(1))))
                 let data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) {
@@ -62,7 +86,7 @@ public struct WhisperRecognizer: SpeechRecognizer {
                     return Transcript(
                         text: text.trimmingCharacters(in: .whitespacesAndNewlines),
                         seconds: (clock.now - started) / .seconds(1),
-                        audioSeconds: Double(samples.count) / Double(sampleRate)
+                        audioSeconds: audioSeconds
                     )
                 }
                 let message =
@@ -75,8 +99,10 @@ public struct WhisperRecognizer: SpeechRecognizer {
                 throw error
             } catch {
                 lastProblem = "no answer from \(url): \(error)"
+                await service?.reportUnanswered()
             }
         }
+        if service != nil { throw .unavailable("\(lastProblem). The model service's log is logs/cinema-models.log in the data directory.") }
         throw .unavailable("\(lastProblem). Check CINEMA_WHISPER_BASE_URL, the model and the key, or use --speech pocketsphinx.")
     }
 

@@ -2,6 +2,7 @@ import CinemaCore
 import CinemaDirector
 import CinemaHTTP
 import CinemaLibrary
+import CinemaSpeech
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,7 +14,7 @@ struct StatusController<Context: RequestContext>: Sendable {
     let engine: SessionEngine
     let library: LibraryDatabase
     let directorName: String
-    let speechName: String
+    let speech: any SpeechStage
     let gate: OperatorGate
     let configuration: BackendConfiguration
 
@@ -51,6 +52,8 @@ struct StatusController<Context: RequestContext>: Sendable {
         var library: Library?
         var sessions: Sessions
         var speech: String
+        /// How visitors are heard right now (Whisper, or the fallback while its service is down).
+        var hearing: SpeechStatus
         var director: String
         var failing: String?
         var error: String?
@@ -97,7 +100,8 @@ struct StatusController<Context: RequestContext>: Sendable {
             version: CinemaVersion.current,
             library: nil,
             sessions: Health.Sessions(live: await engine.liveCount),
-            speech: speechName,
+            speech: speech.name,
+            hearing: await speech.status(),
             director: directorName
         )
         do {

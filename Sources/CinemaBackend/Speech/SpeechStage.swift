@@ -1,4 +1,5 @@
 public import CinemaCore
+public import CinemaSpeech
 public import NIOCore
 import Synchronization
 
@@ -10,6 +11,12 @@ public protocol SpeechStage: Sendable {
     func settings(for station: String?) -> SpeechSettings
     /// A listener for one device socket's microphone, for as long as the socket is open.
     func listener(settings: SpeechSettings) -> any SpeechListener
+    /// How visitors are heard right now.
+    func status() async -> SpeechStatus
+}
+
+extension SpeechStage {
+    public func status() async -> SpeechStatus { SpeechStatus(engine: name) }
 }
 
 /// Hears one socket's audio, in that socket's own task: frames never wait on another session,

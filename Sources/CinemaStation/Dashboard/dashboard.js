@@ -435,6 +435,7 @@ async function checkBackend({ quiet = false } = {}) {
   try {
     const health = await backend("/health");
     chip("backend-state", "backend ok", true, `${health.library.films} films, director ${health.director}, speech ${health.speech}`);
+    showHearing(health.hearing);
     clearBannerIf("backend");
     return true;
   } catch (error) {
@@ -442,6 +443,19 @@ async function checkBackend({ quiet = false } = {}) {
     if (!quiet || $("banner").hidden) showBanner(error.message);
     return false;
   }
+}
+
+// Whisper when its model service is ready; said plainly when visitors are heard by pocketsphinx
+// instead (the service missing, starting, restarting or without its weights), with why.
+function showHearing(hearing) {
+  if (!hearing) return chip("hearing-state", "hearing: unknown", null, "This backend does not say how it hears.");
+  const model = hearing.model ? ` ${hearing.model}` : "";
+  if (hearing.engine === "whisper" && hearing.service && hearing.service !== "ready") {
+    const meanwhile = hearing.fallback ? ` — ${hearing.fallback} meanwhile` : "";
+    return chip("hearing-state", `hearing: whisper ${hearing.service}${meanwhile}`, false, hearing.note || "");
+  }
+  const weak = hearing.engine === "pocketsphinx" && hearing.note;
+  chip("hearing-state", `hearing: ${hearing.engine}${model}`, weak ? false : hearing.engine !== "none", hearing.note || `Visitors are heard by ${hearing.engine}${model}.`);
 }
 
 // A live session's feed tells at once when the backend goes; between sessions, this does, and

@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "How the visitor is heard: pocketsphinx (offline), whisper (an OpenAI-compatible server, CINEMA_WHISPER_*) or none (typed turns only). (env: CINEMA_SPEECH_ENGINE; default: pocketsphinx)",
+            "How the visitor is heard: whisper (the model service on this machine, or CINEMA_WHISPER_BASE_URL), pocketsphinx or none (typed turns only). (env: CINEMA_SPEECH_ENGINE; default: whisper when the model service is installed, else pocketsphinx)",
             valueName: "engine"
         )
     )
@@ -62,9 +62,9 @@ struct Serve: AsyncParsableCommand {
         flags.set("director.kind", director)
         flags.set("speech.engine", speech)
         let context = try await global.context(flags: flags)
-        let backend = try await Self.backend(context: context)
+        let (backend, models) = try await Self.backend(context: context)
         let group = ServiceGroup(
-            configuration: .command([.init(service: backend)], logger: context.logger)
+            configuration: .command(models + [.init(service: backend)], logger: context.logger)
         )
         do {
             try await group.run()
@@ -77,10 +77,13 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// The backend as configured in `context` (`backend.*`, `speech.*`, `director.*`), its
-    /// library, speech and director ready; it announces itself once it listens. `cinema up`
-    /// runs it beside the station.
-    static func backend(context: CommandContext, onListening: @escaping @Sendable () -> Void = {}) async throws -> Backend {
-        let engine = context.reader.string(forKey: "speech.engine", default: "pocketsphinx")
+    /// library, speech and director ready, and the model service it hears with, to be run
+    /// before it; it announces itself once it listens. `cinema up` runs it beside the station.
+    static func backend(
+        context: CommandContext,
+        onListening: @escaping @Sendable () -> Void = {}
+    ) async throws -> (Backend, [ServiceGroupConfiguration.ServiceConfiguration]) {
+        let engine = context.reader.string(forKey: "speech.engine")
         let library = try await context.openSpokenLibrary()
         let speechSettings: SpeechSettingsCatalog
         do {
@@ -89,16 +92,23 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let speechStage: any SpeechStage
+        var models: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if engine == "none" {
             speechStage = NoSpeechStage()
         } else {
+            let prepared: SpeechEngines.Prepared
             do {
-                speechStage = RecognizingSpeechStage(
-                    recognizer: try await SpeechEngines.recognizer(engine, context: context, library: library),
-                    settings: speechSettings
-                )
+                prepared = try await SpeechEngines.prepare(engine, context: context, library: library)
             } catch {
                 throw ValidationError("\(error) Or start with --speech none for typed turns only.")
+            }
+            speechStage = RecognizingSpeechStage(recognizer: prepared.recognizer, settings: speechSettings, status: prepared.status)
+            if let note = prepared.note { Announcement.say(note) }
+            if let service = prepared.modelService {
+                models.append(.init(service: ModelServiceRunner(service: service)))
+                Announcement.say(
+                    "Hearing visitors with Whisper \(service.configuration.model) through the model service (\(service.configuration.installation.folder); log: \(service.configuration.logPath ?? "none")); pocketsphinx stands in while it starts or restarts."
+                )
             }
         }
         let director = try await context.director(over: library)
@@ -120,7 +130,7 @@ struct Serve: AsyncParsableCommand {
         if backend.operatorTokenIsNew || configuration.operatorTokenRequired {
             Announcement.say("Operator token (kept in \(context.home.path)/operator-token): \(backend.operatorToken)")
         }
-        return backend
+        return (backend, models)
     }
 
 }

@@ -21,11 +21,11 @@ struct Transcribe: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The recognizer: pocketsphinx (offline) or whisper (an OpenAI-compatible server: CINEMA_WHISPER_BASE_URL, _MODEL, _API_KEY, _LANGUAGE).",
+            "The recognizer: whisper (the model service on this machine, CINEMA_MODELS_WHISPER=base or tiny.en; or the server CINEMA_WHISPER_BASE_URL names) or pocketsphinx. (default: whisper when the model service is installed, else pocketsphinx)",
             valueName: "name"
         )
     )
-    var engine = "pocketsphinx"
+    var engine: String?
 
     @Flag(help: "Transcribe the whole file as one utterance instead of splitting it at pauses.")
     var whole = false
@@ -36,7 +36,7 @@ struct Transcribe: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard SpeechEngines.names.contains(engine) else {
+        if let engine, !SpeechEngines.names.contains(engine) {
             throw ValidationError("--engine must be one of \(SpeechEngines.names.joined(separator: ", ")), not '\(engine)'.")
         }
     }
@@ -44,7 +44,15 @@ struct Transcribe: AsyncParsableCommand {
     func run() async throws {
         let context = try await global.context(flags: ConfigOverrides())
         let (audio, declared) = try Self.read(file)
-        let recognizer = try await SpeechEngines.recognizer(engine, context: context)
+        let prepared = try await SpeechEngines.prepare(engine, context: context)
+        if let note = prepared.note, !json { print("(\(note))") }
+        // Loading Whisper takes a few seconds; a minute allows for a loaded machine.
+        try await prepared.withService(readyWithin: .seconds(60)) {
+            try await transcribe(audio: audio, declared: declared, recognizer: prepared.recognizer, context: context)
+        }
+    }
+
+    private func transcribe(audio: WAVFile, declared: AudioFormat, recognizer: any SpeechRecognizer, context: CommandContext) async throws {
         if declared != .speech && !json { print("(\(file) is \(declared); heard as 16000 Hz mono)") }
         let spans: [(start: Double, end: Double, samples: [Int16])]
         if whole {
@@ -66,7 +74,13 @@ struct Transcribe: AsyncParsableCommand {
             let transcript = try await recognizer.transcribe(span.samples, sampleRate: audio.sampleRate)
             busy += transcript.seconds
             if json {
-                let line = Line(start: span.start, end: span.end, text: transcript.text, engine: recognizer.name, seconds: transcript.seconds)
+                let line = Line(
+                    start: span.start,
+                    end: span.end,
+                    text: transcript.text,
+                    engine: transcript.engine ?? recognizer.name,
+                    seconds: transcript.seconds
+                )
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(line), as: UTF8.self))

@@ -15,8 +15,8 @@ struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole installation on this machine: backend, station with its dashboard, and player.",
         discussion: """
-            Offline, in one process: the backend (sessions, speech with pocketsphinx, the
-            director), the station (the dashboard, one supervised client per session) and the
+            Offline, in one process: the backend (sessions, speech with Whisper through the
+            model service, or pocketsphinx without it, the director), the station (the dashboard, one supervised client per session) and the
             player (mpv; headless when there is no display). With an empty library it first makes
             the demo library in CINEMA_HOME/demo. Open the dashboard URL it prints and click
             Start Experience. Ctrl-C stops everything, clients and mpv included.
@@ -37,7 +37,7 @@ struct Up: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "How the visitor is heard: pocketsphinx (offline), whisper or none. (env: CINEMA_SPEECH_ENGINE; default: pocketsphinx)",
+            "How the visitor is heard: whisper (the model service on this machine), pocketsphinx or none. (env: CINEMA_SPEECH_ENGINE; default: whisper when the model service is installed, else pocketsphinx)",
             valueName: "engine"
         )
     )
@@ -80,13 +80,13 @@ struct Up: AsyncParsableCommand {
             after: 2,
             "Cinema Chat is up. Open the dashboard: \(Self.dashboardURLs(host: host, port: port))  (Ctrl-C stops everything)"
         )
-        let backend = try await Serve.backend(context: context) { up.ready() }
+        let (backend, models) = try await Serve.backend(context: context) { up.ready() }
         let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback) { _ in
             up.ready()
         }
         // Stopped in reverse: the clients first, then the dashboard, the player, the backend.
         let group = ServiceGroup(
-            configuration: .command([.init(service: backend)] + station, logger: context.logger)
+            configuration: .command(models + [.init(service: backend)] + station, logger: context.logger)
         )
         do {
             try await group.run()
