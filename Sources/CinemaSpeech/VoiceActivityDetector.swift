@@ -27,6 +27,9 @@ public struct VoiceActivityDetector: Sendable {
         public var minimumSpeechDecibels = -50.0
         /// Audio kept from before the start was detected, so that the first syllable is heard.
         public var prerollSeconds = 0.2
+        /// When set, a pause this long within an utterance is reported (``Event/paused(_:)``),
+        /// so that a recognizer can start on what was said while the stop hangover runs out.
+        public var pauseSeconds: Double?
 
         public init() {}
     }
@@ -36,6 +39,9 @@ public struct VoiceActivityDetector: Sendable {
         case ended(Utterance)
         /// Started, but too short to be speech; whoever showed "speaking" should stop.
         case dropped(start: Double, end: Double)
+        /// The visitor has paused for `pauseSeconds`: the utterance as it would end if they
+        /// said no more. If they do, the ``ended(_:)`` that follows has a later end.
+        case paused(Utterance)
     }
 
     public struct Utterance: Sendable, Equatable {
@@ -166,6 +172,11 @@ public struct VoiceActivityDetector: Sendable {
             // Slowly, even through speech: a noise that starts and never stops becomes the floor
             // within seconds instead of one utterance cut every 15 s forever.
             adaptFloor(level, speaking: true)
+            if let pause = configuration.pauseSeconds, !isSpeech, silence == windows(pause), silence < windows(configuration.stopSeconds),
+                let utterance = utterance(start: start, lastSpeech: lastSpeech, cut: false)
+            {
+                events.append(.paused(utterance))
+            }
             if silence >= windows(configuration.stopSeconds) {
                 close(start: start, lastSpeech: lastSpeech, cut: false, into: &events)
             } else if index + 1 - start >= windows(configuration.maximumUtteranceSeconds) {
@@ -182,17 +193,20 @@ public struct VoiceActivityDetector: Sendable {
         }
     }
 
-    private mutating func close(start: Int, lastSpeech: Int, cut: Bool, into events: inout [Event]) {
+    /// The utterance from `start` to the end of the window `lastSpeech`, or nil when it is too
+    /// short to be speech.
+    private func utterance(start: Int, lastSpeech: Int, cut: Bool) -> Utterance? {
         let end = lastSpeech + 1
-        let startTime = time(start)
-        let endTime = time(end)
-        if endTime - startTime < configuration.minimumUtteranceSeconds {
-            events.append(.dropped(start: startTime, end: endTime))
+        guard time(end) - time(start) >= configuration.minimumUtteranceSeconds else { return nil }
+        let count = min(buffer.count, (end - bufferStartWindow) * window)
+        return Utterance(start: time(start), end: time(end), samples: Array(buffer.prefix(count)), wasCut: cut)
+    }
+
+    private mutating func close(start: Int, lastSpeech: Int, cut: Bool, into events: inout [Event]) {
+        if let utterance = utterance(start: start, lastSpeech: lastSpeech, cut: cut) {
+            events.append(.ended(utterance))
         } else {
-            let count = min(buffer.count, (end - bufferStartWindow) * window)
-            events.append(
-                .ended(Utterance(start: startTime, end: endTime, samples: Array(buffer.prefix(count)), wasCut: cut))
-            )
+            events.append(.dropped(start: time(start), end: time(lastSpeech + 1)))
         }
         buffer.removeAll(keepingCapacity: true)
         bufferStartWindow = windowsSeen

@@ -8,18 +8,29 @@ public struct RecognizingSpeechStage: SpeechStage {
     public let recognizer: any SpeechRecognizer
     public let catalog: SpeechSettingsCatalog
     public let filter: TranscriptFilter
+    /// The pause after which a recognizer that hears whole utterances starts on one.
+    public var speculationPauseSeconds = 0.3
+    private let currentStatus: (@Sendable () async -> SpeechStatus)?
 
+    /// `status` tells how visitors are heard when that can change (a supervised model service);
+    /// by default it is the recognizer's name.
     public init(
         recognizer: any SpeechRecognizer,
         settings catalog: SpeechSettingsCatalog = SpeechSettingsCatalog(),
-        filter: TranscriptFilter = TranscriptFilter()
+        filter: TranscriptFilter = TranscriptFilter(),
+        status: (@Sendable () async -> SpeechStatus)? = nil
     ) {
         self.recognizer = recognizer
         self.catalog = catalog
         self.filter = filter
+        self.currentStatus = status
     }
 
     public var name: String { recognizer.name }
+
+    public func status() async -> SpeechStatus {
+        await currentStatus?() ?? SpeechStatus(engine: recognizer.name)
+    }
 
     public func settings(for station: String?) -> SpeechSettings { catalog.settings(for: station) }
 
@@ -44,11 +55,15 @@ public struct RecognizingSpeechStage: SpeechStage {
         static let piece = AudioFormat.speech.sampleRate / 10
 
         init(stage: RecognizingSpeechStage, settings: SpeechSettings) {
-            detector = VoiceActivityDetector(configuration: settings.detector)
+            streams = stage.recognizer is any StreamingRecognizer
+            var detector = settings.detector
+            // A recognizer that hears an utterance only once it is whole starts on it at the
+            // visitor's first pause, while the stop hangover runs out, instead of after it.
+            if !streams { detector.pauseSeconds = stage.speculationPauseSeconds }
+            self.detector = VoiceActivityDetector(configuration: detector)
             let (stream, continuation) = AsyncStream.makeStream(of: Piece.self)
             pieces = continuation
             recognizer = Recognition(stage: stage, pieces: stream)
-            streams = stage.recognizer is any StreamingRecognizer
         }
 
         var recognition: (any SpeechRecognition)? { recognizer }
@@ -102,8 +117,11 @@ public struct RecognizingSpeechStage: SpeechStage {
         }
 
         private func signals(for events: [VoiceActivityDetector.Event]) -> [SpeechSignal] {
-            events.map { event in
+            events.compactMap { event in
                 switch event {
+                case .paused(let utterance):
+                    pieces.yield(.paused(utterance))
+                    return nil
                 case .started:
                     streamed = 0
                     pieces.yield(.begin)
@@ -115,6 +133,23 @@ public struct RecognizingSpeechStage: SpeechStage {
                     let hangover = max(0, detector.heardSeconds - utterance.end)
                     pieces.yield(.end(Heard(utterance: utterance, hangoverSeconds: hangover, endedAt: .now)))
                     return .stoppedSpeaking
+                }
+            }
+        }
+    }
+
+    /// An utterance heard at the visitor's pause, before the detector called it over.
+    struct Speculation {
+        let utterance: VoiceActivityDetector.Utterance
+        let task: Task<Result<Transcript, SpeechError>, Never>
+
+        init(utterance: VoiceActivityDetector.Utterance, recognizer: any SpeechRecognizer) {
+            self.utterance = utterance
+            task = Task {
+                do throws(SpeechError) {
+                    return .success(try await recognizer.transcribe(utterance.samples, sampleRate: AudioFormat.speech.sampleRate))
+                } catch {
+                    return .failure(error)
                 }
             }
         }
@@ -134,6 +169,8 @@ public struct RecognizingSpeechStage: SpeechStage {
         case begin
         /// More of it (streaming recognizers only).
         case audio([Int16])
+        /// The visitor paused: the utterance so far, to be heard in case they say no more.
+        case paused(VoiceActivityDetector.Utterance)
         case end(Heard)
         case cancel
     }
@@ -149,9 +186,16 @@ public struct RecognizingSpeechStage: SpeechStage {
             var decoding: (any UtteranceDecoding)?
             var failure: SpeechError?
             var fed = 0
+            var speculation: Speculation?
+            defer { speculation?.task.cancel() }
             for await piece in pieces {
                 switch piece {
+                case .paused(let utterance):
+                    speculation?.task.cancel()
+                    speculation = Speculation(utterance: utterance, recognizer: stage.recognizer)
                 case .begin:
+                    speculation?.task.cancel()
+                    speculation = nil
                     await decoding?.cancel()
                     (decoding, failure, fed) = (nil, nil, 0)
                     guard let streaming = stage.recognizer as? any StreamingRecognizer else { continue }
@@ -165,23 +209,39 @@ public struct RecognizingSpeechStage: SpeechStage {
                     await decoding.feed(samples)
                     fed += samples.count
                 case .cancel:
+                    speculation?.task.cancel()
+                    speculation = nil
                     await decoding?.cancel()
                     decoding = nil
                 case .end(let heard):
                     let current = decoding
                     decoding = nil
-                    if let signal = await transcribe(heard, decoding: current, fed: fed, failure: failure) { await deliver(signal) }
+                    // The guess made at the pause holds when nothing was said after it.
+                    let guess = speculation.flatMap { $0.utterance.end == heard.utterance.end ? $0 : nil }
+                    if guess == nil { speculation?.task.cancel() }
+                    speculation = nil
+                    if let signal = await transcribe(heard, decoding: current, fed: fed, failure: failure, guess: guess) {
+                        await deliver(signal)
+                    }
                 }
             }
             await decoding?.cancel()
         }
 
         /// The utterance's words as a signal, or nil when the filter drops them.
-        private func transcribe(_ heard: Heard, decoding: (any UtteranceDecoding)?, fed: Int, failure: SpeechError?) async -> SpeechSignal? {
+        private func transcribe(
+            _ heard: Heard,
+            decoding: (any UtteranceDecoding)?,
+            fed: Int,
+            failure: SpeechError?,
+            guess: Speculation?
+        ) async -> SpeechSignal? {
             let samples = heard.utterance.samples
             do {
                 let transcript: Transcript
-                if let decoding {
+                if let guess {
+                    transcript = try await guess.task.value.get()
+                } else if let decoding {
                     // The utterance may be longer than what was streamed (it ended within a frame).
                     if samples.count > fed { await decoding.feed(Array(samples[fed...])) }
                     transcript = try await decoding.finish()
