@@ -9,14 +9,18 @@ import Logging
 import Glibc
 #endif
 
-/// End of speech → `play-clip`, the offline stack end to end: a real `cinema serve` with
-/// pocketsphinx and the library, and a device that speaks visitor questions (espeak-ng) into the
+/// End of speech → `play-clip`, the offline stack end to end: a real `cinema serve` with its
+/// recognizer (by default Whisper through the model service when installed, `--speech` to
+/// choose) and the library, and a device that speaks visitor questions (espeak-ng) into the
 /// room in real time, 20 ms at a time, as a microphone would, with room silence after each.
 struct SpokenTurnBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spoken",
         abstract: "Benchmark spoken turns: the visitor's last sound to play-clip, with the offline recognizer."
     )
+
+    @Option(help: "The recognizer: whisper or pocketsphinx (default: cinema serve's own default).")
+    var speech: String?
 
     @Option(help: "Folder of .srt files for the library (the 60 films of ../shared/data/films).")
     var films: String
@@ -60,7 +64,7 @@ struct SpokenTurnBenchmark: AsyncParsableCommand {
         let turns = self.turns
         let sentences = spoken
         let (results, _) = try await ServerProcess.run(
-            ["serve", "--port", "0", "--log-level", "error", "--speech", "pocketsphinx"],
+            ["serve", "--port", "0", "--log-level", "error"] + (speech.map { ["--speech", $0] } ?? []),
             environment: environment,
             executable: cinema ?? CinemaExecutable.path
         ) { server in
@@ -69,6 +73,18 @@ struct SpokenTurnBenchmark: AsyncParsableCommand {
         }
 
         let answered = results.filter { $0.latency != nil }
+        let errors = results.reduce(into: (edits: 0, words: 0)) { sum, turn in
+            let reference = SpeechBenchmark.words(turn.said)
+            sum.edits += SpeechBenchmark.editDistance(reference, SpeechBenchmark.words(turn.heard ?? ""))
+            sum.words += reference.count
+        }
+        print(
+            String(
+                format: "Recognizer: %@; word error rate over the turns: %.3f",
+                speech ?? "default",
+                Double(errors.edits) / Double(max(1, errors.words))
+            )
+        )
         print("Turns answered: \(answered.count) of \(results.count) (the rest were heard as nothing and dropped by the transcript filter).\n")
         let rows: [(String, [Double])] = [
             ("visitor's last sound → play-clip on the device", answered.compactMap(\.latency)),

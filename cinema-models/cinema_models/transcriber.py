@@ -1,8 +1,10 @@
 """Whisper on the CPU through faster-whisper (CTranslate2, int8). Two ways through the model:
 
-- a visitor's utterance (short, no word times wanted) is encoded over its own length plus a
-  little silence instead of Whisper's fixed 30 s window. The encoder's cost grows with the window,
-  so a 2 s question takes about a tenth of the time; accuracy is measured in BENCHMARKS.md;
+- a visitor's utterance (short, no word times wanted) is encoded over a 15 s window instead of
+  Whisper's fixed 30 s one. The encoder's cost grows with the window, so a 2 s question takes
+  about a third of the time. Shorter windows are cheaper still, but Whisper, trained on 30 s,
+  then starts repeating itself or inventing: 5 s doubled the word error on spoken questions, 10 s
+  added a fifth (tuning figures in BENCHMARKS.md);
 - anything longer, or wanting word times (a film's soundtrack), goes through faster-whisper's
   own pipeline: 30 s windows, voice activity filter on long audio, temperature fallback.
 """
@@ -57,8 +59,8 @@ class Options:
     beam_size: int = 1
     # Audio up to this long, wanting no word times, takes the short path.
     short_seconds: float = 20.0
-    # Silence after the utterance in the short path's window.
-    short_padding: float = 1.0
+    # The short path's window: the utterance and at least a second of silence, padded to this.
+    short_window: float = 15.0
     # Whisper's own rule for "nobody spoke": likely silence and an unsure decoding.
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
@@ -121,7 +123,8 @@ class Transcriber:
     def _short(self, audio: np.ndarray, *, language: str | None, prompt: str | None) -> Result | None:
         import ctranslate2
 
-        padded = np.concatenate([audio, np.zeros(int(SAMPLE_RATE * self.options.short_padding), dtype=np.float32)])
+        window = max(len(audio) + SAMPLE_RATE, int(SAMPLE_RATE * self.options.short_window))
+        padded = np.concatenate([audio, np.zeros(window - len(audio), dtype=np.float32)])
         features = self.model.feature_extractor(padded)[:, :-1]
         frames = features.shape[1] - features.shape[1] % 2
         features = np.ascontiguousarray(features[None, :, :frames])
