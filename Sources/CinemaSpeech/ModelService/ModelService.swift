@@ -22,6 +22,8 @@ public actor ModelService {
         /// Utterances decoded at once.
         public var decoders = 1
         public var beamSize = 1
+        /// The weights folder, when not the one inside the service's virtual environment.
+        public var weightsFolder: String?
         /// Where the service's own log goes (appended; the previous one kept as `.1` once large).
         public var logPath: String?
         /// How often it is asked whether it is well, and how long it has to answer.
@@ -85,10 +87,14 @@ public actor ModelService {
     }
 
     /// The address to send work to, waiting up to `limit` for a service that is starting or
-    /// restarting; nil when it is not ready by then.
+    /// restarting; nil when it is not ready by then, or at once when it cannot start (its
+    /// weights are missing or damaged) or was stopped.
     public func baseURL(within limit: Duration) async -> String? {
-        if case .ready(let url) = state { return url }
-        if case .stopped = state { return nil }
+        switch state {
+        case .ready(let url): return url
+        case .stopped, .failed: return nil
+        case .starting, .restarting: break
+        }
         guard limit > .zero else { return nil }
         let id = UUID()
         return await withTaskCancellationHandler {
@@ -114,7 +120,7 @@ public actor ModelService {
         case .ready(let url):
             for waiter in waiters.values { waiter.resume(returning: url) }
             waiters.removeAll()
-        case .stopped:
+        case .stopped, .failed:
             for waiter in waiters.values { waiter.resume(returning: nil) }
             waiters.removeAll()
         default:
@@ -169,7 +175,10 @@ public actor ModelService {
 
     private func runOnce() async -> Ending {
         let installation = configuration.installation
-        var arguments = ["-m", "cinema_models", "serve", "--port", "0", "--model", configuration.model, "--parent-watch"]
+        var arguments =
+            ["-m", "cinema_models"] + (configuration.weightsFolder.map { ["--weights", $0] } ?? []) + [
+                "serve", "--port", "0", "--model", configuration.model, "--parent-watch",
+            ]
         arguments += ["--threads", String(configuration.threads), "--decoders", String(configuration.decoders)]
         arguments += ["--beam-size", String(configuration.beamSize)]
         var options = PlatformOptions()

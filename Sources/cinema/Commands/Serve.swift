@@ -62,10 +62,8 @@ struct Serve: AsyncParsableCommand {
         flags.set("director.kind", director)
         flags.set("speech.engine", speech)
         let context = try await global.context(flags: flags)
-        let (backend, models) = try await Self.backend(context: context)
-        let group = ServiceGroup(
-            configuration: .command(models + [.init(service: backend)], logger: context.logger)
-        )
+        let services = try await Self.backend(context: context)
+        let group = ServiceGroup(configuration: .command(services, logger: context.logger))
         do {
             try await group.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
@@ -77,12 +75,13 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// The backend as configured in `context` (`backend.*`, `speech.*`, `director.*`), its
-    /// library, speech and director ready, and the model service it hears with, to be run
-    /// before it; it announces itself once it listens. `cinema up` runs it beside the station.
+    /// library, speech and director ready, as services to run: the model service it hears
+    /// with, if any, then the backend, which listens once the model service is ready and
+    /// announces itself then. `cinema up` runs them beside the station.
     static func backend(
         context: CommandContext,
         onListening: @escaping @Sendable () -> Void = {}
-    ) async throws -> (Backend, [ServiceGroupConfiguration.ServiceConfiguration]) {
+    ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let engine = context.reader.string(forKey: "speech.engine")
         let library = try await context.openSpokenLibrary()
         let speechSettings: SpeechSettingsCatalog
@@ -92,7 +91,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let speechStage: any SpeechStage
-        var models: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var modelService: ModelService?
         if engine == "none" {
             speechStage = NoSpeechStage()
         } else {
@@ -105,7 +104,7 @@ struct Serve: AsyncParsableCommand {
             speechStage = RecognizingSpeechStage(recognizer: prepared.recognizer, settings: speechSettings, status: prepared.status)
             if let note = prepared.note { Announcement.say(note) }
             if let service = prepared.modelService {
-                models.append(.init(service: ModelServiceRunner(service: service)))
+                modelService = service
                 Announcement.say(
                     "Hearing visitors with Whisper \(service.configuration.model) through the model service (\(service.configuration.installation.folder); log: \(service.configuration.logPath ?? "none")); pocketsphinx stands in while it starts or restarts."
                 )
@@ -130,7 +129,11 @@ struct Serve: AsyncParsableCommand {
         if backend.operatorTokenIsNew || configuration.operatorTokenRequired {
             Announcement.say("Operator token (kept in \(context.home.path)/operator-token): \(backend.operatorToken)")
         }
-        return (backend, models)
+        guard let modelService else { return [.init(service: backend)] }
+        return [
+            .init(service: ModelServiceRunner(service: modelService)),
+            .init(service: StartsAfterModelService(service: backend, models: modelService)),
+        ]
     }
 
 }

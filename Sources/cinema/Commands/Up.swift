@@ -80,13 +80,13 @@ struct Up: AsyncParsableCommand {
             after: 2,
             "Cinema Chat is up. Open the dashboard: \(Self.dashboardURLs(host: host, port: port))  (Ctrl-C stops everything)"
         )
-        let (backend, models) = try await Serve.backend(context: context) { up.ready() }
+        let backend = try await Serve.backend(context: context) { up.ready() }
         let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback) { _ in
             up.ready()
         }
         // Stopped in reverse: the clients first, then the dashboard, the player, the backend.
         let group = ServiceGroup(
-            configuration: .command(models + [.init(service: backend)] + station, logger: context.logger)
+            configuration: .command(backend + station, logger: context.logger)
         )
         do {
             try await group.run()

@@ -1,4 +1,5 @@
 import CinemaSpeech
+import Foundation
 import ServiceLifecycle
 
 /// The model service's supervision as one of a command's services: it runs until the command
@@ -10,5 +11,26 @@ struct ModelServiceRunner: Service {
         await cancelWhenGracefulShutdown {
             await service.supervise()
         }
+    }
+}
+
+/// Runs `service` once the model service is ready, so that the first visitor is heard by
+/// Whisper rather than by the stand-in; if it is not ready within `limit` (or cannot start),
+/// says so and runs `service` anyway, with pocketsphinx hearing until it is.
+struct StartsAfterModelService: Service {
+    let service: any Service
+    let models: ModelService
+    var limit: Duration = .seconds(90)
+
+    func run() async throws {
+        let ready = await cancelWhenGracefulShutdown { await models.baseURL(within: limit) }
+        if Task.isShuttingDownGracefully { return }
+        if ready == nil {
+            let state = await models.state
+            Announcement.say(
+                "The model service is not ready (\(state.name)\(state.reason.map { ": \($0)" } ?? "")); pocketsphinx hears visitors until it is."
+            )
+        }
+        try await service.run()
     }
 }
