@@ -22,14 +22,19 @@ struct ModelServiceTests {
 
     static func words(_ text: String) -> [String] { TranscriptFilter.normalize(text).split(separator: " ").map(String.init) }
 
-    /// Runs `body` with the service supervised under `configure`d settings; stops it after.
-    static func withService<T: Sendable>(
-        _ configure: (inout ModelService.Configuration) -> Void = { _ in },
-        _ body: (ModelService) async throws -> T
-    ) async throws -> T {
+    /// This checkout's service, restarted quickly.
+    static func configuration() throws -> ModelService.Configuration {
         var configuration = ModelService.Configuration(installation: try installation())
         configuration.backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(1))
-        configure(&configuration)
+        return configuration
+    }
+
+    /// Runs `body` with the service supervised; stops it after.
+    static func withService<T: Sendable>(
+        _ configuration: ModelService.Configuration? = nil,
+        _ body: (ModelService) async throws -> T
+    ) async throws -> T {
+        let configuration = try configuration ?? Self.configuration()
         let service = ModelService(configuration: configuration)
         let supervision = Task { await service.supervise() }
         defer { supervision.cancel() }
@@ -98,10 +103,10 @@ struct ModelServiceTests {
     @Test("Hung (stopped by SIGSTOP): the request gives up in seconds, the visitor is still heard, and the hung service is killed and replaced")
     func hung() async throws {
         let samples = try await Self.question("tell me a story")
-        try await Self.withService({
-            $0.healthInterval = .seconds(1)
-            $0.healthTimeout = .seconds(1)
-        }) { service in
+        var configuration = try Self.configuration()
+        configuration.healthInterval = .seconds(1)
+        configuration.healthTimeout = .seconds(1)
+        try await Self.withService(configuration) { service in
             _ = try await Self.ready(service)
             let pid = try #require(await service.processID)
             kill(pid, SIGSTOP)
@@ -137,7 +142,9 @@ struct ModelServiceTests {
             try original.close()
             model[4096] ^= 0xFF
             try model.write(to: URL(fileURLWithPath: copy + "/model.bin"))
-            try await Self.withService({ $0.weightsFolder = directory.file("weights") }) { service in
+            var configuration = try Self.configuration()
+            configuration.weightsFolder = directory.file("weights")
+            try await Self.withService(configuration) { service in
                 #expect(await service.baseURL(within: .seconds(60)) == nil)
                 let state = await service.state
                 #expect(state.name == "failed")
@@ -147,7 +154,9 @@ struct ModelServiceTests {
                 #expect(status.note?.contains("pocketsphinx hears visitors meanwhile") == true)
             }
             try FileManager.default.removeItem(atPath: copy + "/model.bin")
-            try await Self.withService({ $0.weightsFolder = directory.file("weights") }) { service in
+            var configuration = try Self.configuration()
+            configuration.weightsFolder = directory.file("weights")
+            try await Self.withService(configuration) { service in
                 #expect(await service.baseURL(within: .seconds(60)) == nil)
                 let state = await service.state
                 #expect(state.reason?.contains("is not installed") == true, "\(state)")
