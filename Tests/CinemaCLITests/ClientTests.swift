@@ -139,7 +139,8 @@ struct EndToEndClientTests {
                     try await client.line(containing: "clip-ended: clip \(greetingID) (eof)")
 
                     let heard = try await client.line(containing: "user-transcription:", within: .seconds(60))
-                    #expect(heard.count > 30, "\(heard)")
+                    // Whisper, the default when the model service is installed, hears it right.
+                    #expect(heard.lowercased().contains("where are you going"), "\(heard)")
                     let answer = try await client.line(containing: "play-clip: turn 2", within: .seconds(60))
                     let answerID = try #require(Self.clipID(in: answer))
                     try await client.line(containing: "clip-started: clip \(answerID)")

@@ -100,8 +100,8 @@ struct EndToEndDashboardTests {
             let silence = [Int16](repeating: 0, count: 16_000 * 5)
             let wav = try directory.write("mic.wav", WAVFile(sampleRate: 16_000, samples: silence + speech + silence).bytes)
             let arguments = [
+                // Default hearing: Whisper through the model service, as script/run starts it.
                 "up", "--host", "0.0.0.0", "--port", "0", "--backend-port", "0", "--player-port", "0", "--headless", "--idle", "black",
-                "--speech", "pocketsphinx",
             ]
             let environment = ["CINEMA_HOME": home, "CINEMA_AUDIO_FILE": wav]
             let (outcome, status, log) = try await WatchedProcess.run(arguments, environment: environment) { up in
@@ -133,6 +133,9 @@ struct EndToEndDashboardTests {
             #expect((seen["without_token"] as? String)?.contains("operator token") == true, "\(seen["without_token"] ?? "")")
 
             #expect((seen["heard"] as? String)?.contains("Visitor (heard)") == true, "\(seen["heard"] ?? "")")
+            // Heard word for word, by Whisper, and the dashboard says so.
+            #expect((seen["heard"] as? String)?.lowercased().contains("who are you") == true, "\(seen["heard"] ?? "")")
+            #expect(seen["hearing"] as? String == "hearing: whisper base", "\(seen["hearing"] ?? "")")
             let lights = (seen["lights"] as? [[String: Any]] ?? []).map { ($0["light"] as? String ?? "", $0["on"] as? Bool ?? false) }
             #expect(
                 lights.contains { $0 == ("muted", true) } && lights.contains { $0 == ("muted", false) },

@@ -5,14 +5,38 @@ import Testing
 
 @Suite("cinema transcribe")
 struct TranscribeTests {
-    @Test("Prints each utterance of a film's speech with its times, then the real-time factor")
+    @Test("Prints each utterance of a film's speech with its times, heard by Whisper (the default), then the real-time factor")
     func filmSpeech() async throws {
         let result = try await CinemaExecutable.run(["transcribe", SharedData.speech + "/notld/15s_donnie_asked_me_if_i_were_afraid.wav"])
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n")
         #expect(lines.filter { $0.hasPrefix("[00:00:") }.count >= 1)
+        // "Donnie asked me if I were afraid. And I said, I'm not afraid, Donnie." (the detector
+        // starts the first utterance after the quiet "Donnie asked").
+        let heard = lines.filter { $0.hasPrefix("[00:00:") }.joined(separator: " ").lowercased()
+        #expect(heard.contains("if i were afraid") && heard.contains("i'm not afraid"), "\(heard)")
         #expect(lines.last?.contains("real-time factor") == true)
-        #expect(lines.last?.contains("pocketsphinx") == true)
+        #expect(lines.last?.contains("by whisper") == true, "\(lines.last ?? "")")
+    }
+
+    @Test("Without the model service, pocketsphinx hears, and the reason is said once")
+    func withoutModelService() async throws {
+        try await TemporaryDirectory.with { directory in
+            let result = try await CinemaExecutable.run(
+                ["transcribe", "--whole", SharedData.speech + "/notld/5s_dont_worry_about_him.wav"],
+                environment: ["CINEMA_MODELS_FOLDER": directory.path]
+            )
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardOutput.contains("pocketsphinx, which mishears most words"), "\(result.standardOutput)")
+            #expect(result.standardOutput.contains("CINEMA_MODELS_FOLDER is \(directory.path)"), "\(result.standardOutput)")
+            #expect(result.standardOutput.split(separator: "\n").last?.contains("by pocketsphinx") == true)
+            let whisper = try await CinemaExecutable.run(
+                ["transcribe", "--engine", "whisper", SharedData.speech + "/notld/5s_dont_worry_about_him.wav"],
+                environment: ["CINEMA_MODELS_FOLDER": directory.path]
+            )
+            #expect(whisper.status != 0)
+            #expect(whisper.standardError.contains("Whisper needs the model service"), "\(whisper.standardError)")
+        }
     }
 
     @Test("Audio it cannot hear is refused with the ffmpeg line that converts it")

@@ -154,8 +154,6 @@ struct ModelServiceTests {
                 #expect(status.note?.contains("pocketsphinx hears visitors meanwhile") == true)
             }
             try FileManager.default.removeItem(atPath: copy + "/model.bin")
-            var configuration = try Self.configuration()
-            configuration.weightsFolder = directory.file("weights")
             try await Self.withService(configuration) { service in
                 #expect(await service.baseURL(within: .seconds(60)) == nil)
                 let state = await service.state

@@ -128,3 +128,46 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Voice activity: pauses")
+struct VoicePauseTests {
+    /// The sound of `samples`, without the silence before and after it.
+    static func audible(_ samples: [Int16]) throws -> [Int16] {
+        let range = try #require(WAVFile(sampleRate: 16_000, samples: samples).audibleRange(threshold: 400))
+        return Array(samples[range])
+    }
+
+    @Test("With pauseSeconds, a pause is told once, as the utterance would end there; a visitor who goes on gets a later end")
+    func pauses() async throws {
+        try await TemporaryDirectory.with { directory in
+            // Without espeak's own silence at either end, so that the pauses are the ones set here.
+            let first = try VoicePauseTests.audible(try await MediaFixtures.speech("tell me", in: directory))
+            let second = try VoicePauseTests.audible(try await MediaFixtures.speech("a story", in: directory))
+            // A 0.5 s pause (past the 0.3 s that starts a guess, short of the 0.8 s that ends
+            // the utterance), then the rest, then silence.
+            let samples = VoiceActivityTests.silence(1) + first + VoiceActivityTests.silence(0.5) + second + VoiceActivityTests.silence(2)
+            var configuration = VoiceActivityDetector.Configuration()
+            configuration.pauseSeconds = 0.3
+            var detector = VoiceActivityDetector(configuration: configuration)
+            let events = detector.feed(samples) + detector.finish()
+            let paused = events.compactMap { event -> VoiceActivityDetector.Utterance? in
+                if case .paused(let utterance) = event { return utterance }
+                return nil
+            }
+            let ended = VoiceActivityTests.utterances(events)
+            #expect(ended.count == 1, "one utterance across the short pause: \(events.count) events")
+            let utterance = try #require(ended.first)
+            // Each pause once: espeak's own silences within a phrase may add one more.
+            #expect(paused.count >= 2, "the mid-sentence pause and the final one")
+            #expect(Set(paused.map(\.end)).count == paused.count, "each pause told once")
+            // The last guess is the utterance exactly: nothing was said after it.
+            #expect(paused.last?.end == utterance.end)
+            #expect(paused.last?.samples.count == utterance.samples.count)
+            #expect(paused.last?.samples.elementsEqual(utterance.samples) == true)
+            // An earlier guess ends before the rest was said.
+            #expect(try #require(paused.first).end < utterance.end - 0.5)
+            // Without the setting, nothing changes for anyone else.
+            #expect(VoiceActivityTests.events(samples).allSatisfy { if case .paused = $0 { false } else { true } })
+        }
+    }
+}

@@ -170,6 +170,7 @@ def listening(driver):
     driver.find_element(By.CSS_SELECTOR, "#backend-form button[type=submit]").click()
     wait(driver, "backend ok with the token", lambda d: text(d, "#backend-state") == "backend ok"
          and not d.find_element(By.ID, "banner").is_displayed())
+    report["hearing"] = text(driver, "#hearing-state")
 
     Select(driver.find_element(By.ID, "mic-select")).select_by_value("")
     driver.find_element(By.ID, "mic-save").click()
