@@ -110,7 +110,7 @@ struct PocketSphinxTests {
         }
     }
 
-    @Test("Transcripts that are empty, one letter or known inventions are dropped")
+    @Test("Transcripts that are empty, one letter, known inventions, web addresses or one phrase looping are dropped")
     func filter() {
         let filter = TranscriptFilter()
         #expect(filter.accept("") == nil)
@@ -119,5 +119,14 @@ struct PocketSphinxTests {
         #expect(filter.accept("[BLANK_AUDIO]") == nil)
         #expect(filter.accept("you") == nil)
         #expect(filter.accept(" Who are you? ") == "Who are you?")
+        // Whisper's inventions on hiss: addresses, and one phrase looping.
+        #expect(filter.accept("www.howl.u") == nil)
+        #expect(filter.accept("Visit https://example.com for more.") == nil)
+        #expect(filter.accept("Thanks for watching, and see you next time!") == nil)
+        #expect(filter.accept("Hello. Hello. Hello.") == nil)
+        #expect(filter.accept("I'm going. I'm going. I'm going. I'm going.") == nil)
+        // Repetition inside a real line is speech.
+        #expect(filter.accept("Hello, hello, is anybody there?") == "Hello, hello, is anybody there?")
+        #expect(filter.accept("no no no no, not the dark") == "no no no no, not the dark")
     }
 }
