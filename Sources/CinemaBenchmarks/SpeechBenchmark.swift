@@ -135,7 +135,7 @@ struct SpeechBenchmark: AsyncParsableCommand {
             var supervision: Task<Void, Never>?
             if let whisper = variant.whisperModel {
                 let (service, task) = try await Self.startModelService(model: whisper)
-                recognizer = WhisperRecognizer(configuration: WhisperRecognizer.Configuration(), service: service)
+                recognizer = WhisperRecognizer(configuration: .modelService(model: whisper), service: service)
                 supervision = task
             } else {
                 recognizer = try PocketSphinxRecognizer(model: variant.model)

@@ -35,7 +35,7 @@ struct WhisperSessionTests {
         let silence = { (seconds: Double) in [Int16](repeating: 0, count: Int(seconds * 16_000)) }
         // The 0.5 s pause is past the 0.3 s that starts a guess and short of the 0.8 s hangover.
         let microphone = silence(0.5) + first + silence(0.5) + second + silence(2.5)
-        let stage = RecognizingSpeechStage(recognizer: WhisperRecognizer(configuration: WhisperRecognizer.Configuration(), service: service))
+        let stage = RecognizingSpeechStage(recognizer: WhisperRecognizer(configuration: .modelService(model: "base"), service: service))
         try await BackendHarness.withBackend(speech: stage) { backend in
             let session = try await backend.connect()
             try await RoomTestClient.connect(to: session.deviceURL) { device in

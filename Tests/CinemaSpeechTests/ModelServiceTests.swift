@@ -65,7 +65,7 @@ struct ModelServiceTests {
         let pid = try await Self.withService { service in
             let url = try await Self.ready(service)
             #expect(url.hasPrefix("http://127.0.0.1:") && url.hasSuffix("/v1"))
-            let whisper = WhisperRecognizer(configuration: WhisperRecognizer.Configuration(), service: service)
+            let whisper = WhisperRecognizer(configuration: .modelService(model: "base"), service: service)
             let transcript = try await whisper.transcribe(samples, sampleRate: 16_000)
             #expect(Self.words(transcript.text) == ["do", "you", "like", "the", "movies"], "\(transcript.text)")
             #expect(transcript.seconds < 5)
@@ -82,7 +82,7 @@ struct ModelServiceTests {
             let first = try await Self.ready(service)
             let pid = try #require(await service.processID)
             let recognizer = FallbackRecognizer(
-                primary: WhisperRecognizer(configuration: WhisperRecognizer.Configuration(), service: service),
+                primary: WhisperRecognizer(configuration: .modelService(model: "base"), service: service),
                 fallback: try PocketSphinxRecognizer(decoders: 1)
             )
             async let heard = recognizer.transcribe(samples, sampleRate: 16_000)
@@ -111,7 +111,7 @@ struct ModelServiceTests {
             let pid = try #require(await service.processID)
             kill(pid, SIGSTOP)
             let recognizer = FallbackRecognizer(
-                primary: WhisperRecognizer(configuration: WhisperRecognizer.Configuration(), service: service),
+                primary: WhisperRecognizer(configuration: .modelService(model: "base"), service: service),
                 fallback: try PocketSphinxRecognizer(decoders: 1)
             )
             let clock = ContinuousClock()

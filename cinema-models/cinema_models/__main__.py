@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--model", default="base", choices=sorted(weights.SPEECH_MODELS))
     run.add_argument("--threads", type=int, default=0, help="CPU threads per decoder; 0 = one per core")
     run.add_argument("--decoders", type=int, default=1, help="utterances decoded at once")
-    run.add_argument("--beam-size", type=int, default=1)
+    run.add_argument("--beam-size", type=int, default=5)
     run.add_argument("--allow-remote", action="store_true", help=argparse.SUPPRESS)
     run.add_argument("--parent-watch", action="store_true", help="exit when the process that started it dies")
     run.add_argument("--log-level", default="info")

@@ -56,7 +56,7 @@ class Result:
 
 @dataclass(frozen=True)
 class Options:
-    beam_size: int = 1
+    beam_size: int = 5
     # Audio up to this long, wanting no word times, takes the short path.
     short_seconds: float = 20.0
     # The short path's window: the utterance and at least a second of silence, padded to this.

@@ -84,9 +84,9 @@ enum SpeechEngines {
                 throw CommandError("Whisper needs the model service: \(missing.description) Or use --speech pocketsphinx.")
             }
             let service = ModelService(configuration: try serviceConfiguration(installed, context: context), logger: context.logger)
-            var configuration = WhisperRecognizer.Configuration()
-            configuration.model = "whisper-" + service.configuration.model
+            var configuration = WhisperRecognizer.Configuration.modelService(model: service.configuration.model)
             configuration.language = context.reader.string(forKey: "whisper.language", default: "en")
+            configuration.prompt = context.reader.string(forKey: "whisper.prompt", default: configuration.prompt ?? "")
             let whisper = WhisperRecognizer(configuration: configuration, service: service)
             // pocketsphinx hears visitors while the service restarts, with one decoder: it is
             // the stand-in, not the voice.
@@ -138,6 +138,7 @@ enum SpeechEngines {
         configuration.baseURL = baseURL
         configuration.model = reader.string(forKey: "whisper.model", default: configuration.model)
         configuration.apiKey = reader.string(forKey: "whisper.apiKey", isSecret: true) ?? reader.string(forKey: "openai.apiKey", isSecret: true)
+        configuration.prompt = reader.string(forKey: "whisper.prompt")
         configuration.language = reader.string(forKey: "whisper.language", default: "en")
         configuration.timeout = .seconds(max(1, reader.int(forKey: "whisper.timeout", default: 10)))
         if configuration.apiKey == nil && configuration.baseURL.contains("api.openai.com") {
