@@ -25,6 +25,8 @@ def _pcm_wav(data: bytes) -> np.ndarray | None:
         chunk, size = struct.unpack_from("<4sI", data, offset)
         body = offset + 8
         if chunk == b"fmt " and size >= 16:
+            if body + 16 > len(data):
+                return None  # cut off inside its header: PyAV says what is wrong with it
             audio_format, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", data, body)
             if audio_format not in (1, 0xFFFE) or bits != 16:
                 return None
@@ -46,8 +48,17 @@ def decode(data: bytes) -> np.ndarray:
     if not data:
         raise AudioError("The uploaded file is empty.")
     samples = _pcm_wav(data)
-    if samples is not None:
-        return samples
+    if samples is None:
+        samples = _decoded(data)
+    if len(samples) == 0:
+        # A header and no sound (a recording stopped at once): nothing to hear, and Whisper's
+        # feature extractor has nothing to work on.
+        raise AudioError("The uploaded audio has no samples: it lasts 0 seconds.")
+    return samples
+
+
+def _decoded(data: bytes) -> np.ndarray:
+    """Any other format, by PyAV (FFmpeg's decoders), resampled to 16 kHz mono."""
     from faster_whisper.audio import decode_audio
 
     try:

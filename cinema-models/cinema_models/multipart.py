@@ -36,6 +36,19 @@ def _disposition(value: str) -> dict[str, str]:
     return fields
 
 
+def _next_delimiter(body: bytes, delimiter: bytes, start: int) -> int:
+    """Where the CRLF before the next boundary line begins, or -1. A boundary line is the delimiter
+    followed by "--" (the last) or by a line end, after optional spaces (RFC 2046): audio bytes
+    that merely begin like the delimiter are data."""
+    position = body.find(b"\r\n" + delimiter, start)
+    while position >= 0:
+        after = position + 2 + len(delimiter)
+        if body[after : after + 2] == b"--" or body[after : after + 200].lstrip(b" \t").startswith(b"\r\n"):
+            return position
+        position = body.find(b"\r\n" + delimiter, position + 1)
+    return -1
+
+
 def parse(body: bytes, content_type: str) -> list[Part]:
     delimiter = b"--" + boundary(content_type)
     parts: list[Part] = []
@@ -54,7 +67,7 @@ def parse(body: bytes, content_type: str) -> list[Part]:
             key, _, value = line.partition(":")
             if key.strip():
                 headers[key.strip().lower()] = value.strip()
-        following = body.find(b"\r\n" + delimiter, head_end + 4)
+        following = _next_delimiter(body, delimiter, head_end + 4)
         if following < 0:
             raise FormError("The form ends before its closing boundary.")
         disposition = _disposition(headers.get("content-disposition", ""))

@@ -1,0 +1,113 @@
+"""Measures the running service the way the tests use it, for the numbers a change is judged by
+(not a test: unittest does not collect it):
+
+    cd cinema-models && .venv/bin/python -m tests.measure [--model tiny.en] [--out FILE.json]
+
+- what it returns for each kind of non-speech (tests/support.py's NOISES) at 1, 3, 5 and 8 s,
+  through the short path (json) and the full path (verbose_json with word times);
+- word error rate on the Night of the Living Dead clips (json: the short path up to 20 s);
+- spoken questions (espeak-ng) and what came back;
+- the short path's latency for a 2 s question and a 5 s utterance (median of several).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from . import support
+
+QUESTIONS = [
+    "What is the name of this film?",
+    "Who is the director?",
+    "Why did they lock the door?",
+    "Tell me about the zombies in the farmhouse.",
+    "Is Barbara going to be all right?",
+    "What year was this movie made?",
+    "Can you turn the volume up please?",
+    "Where are they hiding?",
+]
+LENGTHS = (1, 3, 5, 8)
+
+
+def noises(service: support.Service) -> dict:
+    heard = {}
+    for kind in support.NOISES:
+        for seconds in LENGTHS:
+            audio = support.noise(kind, seconds)
+            started = time.monotonic()
+            short = service.text(audio)
+            middle = time.monotonic()
+            full = service.transcribe(
+                audio, fields=[("response_format", "verbose_json"), ("timestamp_granularities[]", "word")]
+            ).json()["text"]
+            times = (middle - started, time.monotonic() - middle)
+            heard[f"{kind} {seconds}s"] = {"short": short, "full": full, "seconds": [round(t, 2) for t in times]}
+            print(f"{kind:>11} {seconds}s  short={short!r}  full={full!r}  ({times[0]:.2f} s, {times[1]:.2f} s)", flush=True)
+    return heard
+
+
+def film_speech(service: support.Service) -> dict:
+    total_errors = total_words = 0
+    clips = {}
+    for path, reference in support.notld_clips():
+        started = time.monotonic()
+        text = service.text(path.read_bytes())
+        seconds = time.monotonic() - started
+        errors, words = support.word_errors(reference, text)
+        total_errors += errors
+        total_words += words
+        clips[path.name] = {"wer": round(errors / words, 4), "seconds": round(seconds, 2), "text": text}
+        print(f"{path.name:>50}  WER {errors / words:.3f}  {seconds:.2f} s  {text[:70]!r}", flush=True)
+    overall = total_errors / max(1, total_words)
+    print(f"NOTLD WER over {len(clips)} clips: {overall:.4f}")
+    return {"wer": round(overall, 4), "clips": clips}
+
+
+def questions(service: support.Service) -> dict:
+    heard = {}
+    for question in QUESTIONS:
+        text = service.text(support.speak(question))
+        heard[question] = text
+        print(f"{question!r} -> {text!r}  WER {support.wer(question, text):.2f}", flush=True)
+    return heard
+
+
+def latency(service: support.Service, audio: bytes, runs: int = 9) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.monotonic()
+        service.text(audio)
+        times.append(time.monotonic() - started)
+    return statistics.median(times)
+
+
+def latencies(service: support.Service) -> dict:
+    question = support.fit(support.speak("What is the name of this film?"), 2.0)
+    five, _ = support.notld_clip("5s_")
+    result = {"question_2s": round(latency(service, question), 4), "utterance_5s": round(latency(service, five), 4)}
+    print(f"short path latency (median, round trip): 2 s question {result['question_2s']:.3f} s, 5 s clip {result['utterance_5s']:.3f} s")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--out", help="write the measurements here as JSON")
+    parser.add_argument("--only", nargs="*", default=["noise", "film", "questions", "latency"])
+    arguments = parser.parse_args()
+    service = support.Service("--model", arguments.model)
+    try:
+        steps = {"noise": noises, "film": film_speech, "questions": questions, "latency": latencies}
+        result = {name: steps[name](service) for name in arguments.only}
+    finally:
+        service.stop()
+    if arguments.out:
+        with open(arguments.out, "w") as file:
+            json.dump(result, file, indent=1)
+
+
+if __name__ == "__main__":
+    main()
