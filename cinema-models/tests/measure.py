@@ -32,16 +32,20 @@ QUESTIONS = [
 LENGTHS = (1, 3, 5, 8)
 
 
+# Fields sent with every request: none, or what Cinema Chat's client sends (--client).
+FIELDS: dict = {}
+
+
 def noises(service: support.Service) -> dict:
     heard = {}
     for kind in support.NOISES:
         for seconds in LENGTHS:
             audio = support.noise(kind, seconds)
             started = time.monotonic()
-            short = service.text(audio)
+            short = service.text(audio, **FIELDS)
             middle = time.monotonic()
             full = service.transcribe(
-                audio, fields=[("response_format", "verbose_json"), ("timestamp_granularities[]", "word")]
+                audio, fields=[("response_format", "verbose_json"), ("timestamp_granularities[]", "word"), *FIELDS.items()]
             ).json()["text"]
             times = (middle - started, time.monotonic() - middle)
             heard[f"{kind} {seconds}s"] = {"short": short, "full": full, "seconds": [round(t, 2) for t in times]}
@@ -54,7 +58,7 @@ def film_speech(service: support.Service) -> dict:
     clips = {}
     for path, reference in support.notld_clips():
         started = time.monotonic()
-        text = service.text(path.read_bytes())
+        text = service.text(path.read_bytes(), **FIELDS)
         seconds = time.monotonic() - started
         errors, words = support.word_errors(reference, text)
         total_errors += errors
@@ -69,7 +73,7 @@ def film_speech(service: support.Service) -> dict:
 def questions(service: support.Service) -> dict:
     heard = {}
     for question in QUESTIONS:
-        text = service.text(support.speak(question))
+        text = service.text(support.speak(question), **FIELDS)
         heard[question] = text
         print(f"{question!r} -> {text!r}  WER {support.wer(question, text):.2f}", flush=True)
     return heard
@@ -79,7 +83,7 @@ def latency(service: support.Service, audio: bytes, runs: int = 9) -> float:
     times = []
     for _ in range(runs):
         started = time.monotonic()
-        service.text(audio)
+        service.text(audio, **FIELDS)
         times.append(time.monotonic() - started)
     return statistics.median(times)
 
@@ -97,7 +101,10 @@ def main() -> None:
     parser.add_argument("--model", default="base")
     parser.add_argument("--out", help="write the measurements here as JSON")
     parser.add_argument("--only", nargs="*", default=["noise", "film", "questions", "latency"])
+    parser.add_argument("--client", action="store_true", help="send what Cinema Chat's client sends (language, prompt)")
     arguments = parser.parse_args()
+    if arguments.client:
+        FIELDS.update(support.CLIENT_FIELDS)
     service = support.Service("--model", arguments.model)
     try:
         steps = {"noise": noises, "film": film_speech, "questions": questions, "latency": latencies}

@@ -212,6 +212,11 @@ def form(fields: list[tuple[str, str]], file: tuple[str, str, str, bytes] | None
     return out, f"multipart/form-data; boundary={boundary}"
 
 
+# What Cinema Chat's WhisperRecognizer sends with each utterance besides the audio: a prompt that
+# sets the scene invites Whisper to write more, so noise is tried with it too.
+CLIENT_FIELDS = {"language": "en", "prompt": "A visitor speaks to an old television."}
+
+
 class ServiceTestCase(unittest.TestCase):
     """One real service per test class, shared by its tests (loading Whisper takes seconds)."""
 

@@ -61,6 +61,12 @@ class Speech(support.ServiceTestCase):
                 self.assertEqual(set(reply.json()), {"text"})
                 self.assertEqual(support.normalize(reply.json()["text"]), support.normalize(question))
 
+    def test_questions_come_back_with_what_the_client_sends(self):
+        for question in QUESTIONS:
+            with self.subTest(question=question):
+                text = self.service.text(support.speak(question), **support.CLIENT_FIELDS)
+                self.assertEqual(support.normalize(text), support.normalize(question))
+
     def test_question_comes_back_as_plain_text(self):
         question = QUESTIONS[1]
         reply = self.service.transcribe(support.speak(question), fields={"response_format": "text"})
@@ -69,6 +75,13 @@ class Speech(support.ServiceTestCase):
         text = reply.body.decode("utf-8")
         self.assertTrue(text.endswith("\n"))
         self.assertEqual(support.normalize(text), support.normalize(question))
+
+    def test_the_other_voice_is_heard_once(self):
+        # espeak's British voice made the short path, then on a window of the utterance and a
+        # second, write this question twice ("What is the name of this film? What is the name of
+        # this film?"); a line written twice in a row is now kept once, whatever the window.
+        text = self.service.text(support.speak(QUESTIONS[0], voice="en"))
+        self.assertEqual(support.normalize(text), support.normalize(QUESTIONS[0]))
 
     def test_verbose_json_without_words_has_segments_in_the_audio(self):
         audio = support.speak(QUESTIONS[2])
@@ -102,7 +115,8 @@ class Speech(support.ServiceTestCase):
                 self.assertLessEqual(support.wer(QUESTIONS[0], body["text"]), 0.3, body["text"])
 
     def test_film_clips_keep_their_word_error_rate(self):
-        # The short path on real film dialogue, with its music and room tone.
+        # The short path on real film dialogue (with its music and room tone): the speech gate and
+        # the filters must not cost words. Base heard these at 0.182 before them, 0.156 after.
         errors = words = 0
         for path, reference in support.notld_clips():
             if int(path.name.split("s_", 1)[0]) > 15:
