@@ -36,7 +36,7 @@ public struct WhisperWordTranscriber: SoundtrackTranscriber {
             status = Int(response.status.code)
             data = Data(buffer: try await response.body.collect(upTo: 1 << 20))
         } catch {
-            throw Task.isCancelled ? .cancelled : .unreachable(service: location, reason: "\(error)")
+            throw Task.isCancelled ? .cancelled : .unreachable(service: location, reason: Self.why(error))
         }
         guard (200..<300).contains(status), let list = try? JSONDecoder().decode(ModelList.self, from: data) else {
             return configuration.model
@@ -82,7 +82,7 @@ public struct WhisperWordTranscriber: SoundtrackTranscriber {
                 data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
             } catch {
                 if Task.isCancelled { throw .cancelled }
-                problem = .unreachable(service: location, reason: "\(error)")
+                problem = .unreachable(service: location, reason: Self.why(error))
                 continue
             }
             if (200..<300).contains(status) {
@@ -112,6 +112,16 @@ public struct WhisperWordTranscriber: SoundtrackTranscriber {
             )
         }
         return words.map { TimedWord(text: $0.word, start: $0.start, end: $0.end, probability: $0.probability ?? 1) }
+    }
+
+    /// Why nobody answered, in a few words rather than the network library's own.
+    private static func why(_ error: any Error) -> String {
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection refused: nothing listens there" }
+        if let error = error as? HTTPClientError {
+            if [.connectTimeout, .deadlineExceeded, .readTimeout].contains(error) { return "no answer in time" }
+            if error == .remoteConnectionClosed { return "it closed the connection without answering" }
+        }
+        return "\(error)"
     }
 
     private func authorize(_ request: inout HTTPClientRequest) {

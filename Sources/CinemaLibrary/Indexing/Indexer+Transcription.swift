@@ -103,8 +103,8 @@ extension Indexer {
                         leave(films[(number + 1)...], because: "no subtitles; the transcription service stopped answering before its turn")
                     }
                 }
-                logger.warning("Could not transcribe a film", metadata: ["film.path": "\(film.sourcePath)", "reason": "\(error)"])
                 if report.interrupted { break }
+                logger.warning("Could not transcribe a film", metadata: ["film.path": "\(film.sourcePath)", "reason": "\(error)"])
                 if case .service(.unreachable) = error { break }
             }
             heardInFilmsDone += film.duration ?? heard
