@@ -152,6 +152,29 @@ struct FilmTranscriptionTests {
         }
     }
 
+    @Test("A film half heard by one model is heard again from the start by another, so that its lines come from one model")
+    func anotherModel() async throws {
+        try await TemporaryDirectory.with { directory in
+            let made = try await DemoFilms.render([Self.shortFilm], into: directory.file("demo"))
+            let folder = try directory.makeDirectory("films")
+            let video = try DemoFilms.videoAlone(made[0], in: folder)
+            let library = try TestLibrary(directory)
+            let first = CountingTranscriber(try await Self.service())
+            async let run = Self.indexer(library, first, pieceSeconds: 12).index([folder]) { _ in
+            } transcriptionProgress: { _ in
+                if first.pieces.count == 1 { withUnsafeCurrentTask { $0?.cancel() } }
+            }
+            #expect(try await run.interrupted)
+
+            let other = CountingTranscriber(try await Self.service(), model: "whisper-other")
+            let report = try await Self.indexer(library, other, pieceSeconds: 12).index([folder])
+            #expect(report.transcribed == [Self.shortFilm.displayTitle])
+            let film = try #require(try await Self.film(video, in: library))
+            #expect(film.subtitleSource == "transcribed:whisper-other")
+            #expect(abs(other.pieces.reduce(0, +) - (film.duration ?? 0)) < 0.2, "\(other.pieces)")
+        }
+    }
+
     @Test("A film heard once is not sent again, a changed file is heard again, a film with subtitles never is")
     func heardOnce() async throws {
         try await TemporaryDirectory.with { directory in
@@ -226,13 +249,16 @@ struct FilmTranscriptionTests {
 }
 
 /// The real transcriber, noting the length of each piece it is sent: how a test sees that a
-/// piece heard once is not sent again.
+/// piece heard once is not sent again. Given `model`, it says the service runs that one, as a
+/// service restarted with another model would.
 final class CountingTranscriber: SoundtrackTranscriber {
     let real: any SoundtrackTranscriber
+    let renamed: String?
     private let sent = Shared<[Double]>([])
 
-    init(_ real: any SoundtrackTranscriber) {
+    init(_ real: any SoundtrackTranscriber, model: String? = nil) {
         self.real = real
+        renamed = model
     }
 
     /// The seconds of each piece sent, in order.
@@ -241,7 +267,8 @@ final class CountingTranscriber: SoundtrackTranscriber {
     var location: String { real.location }
 
     func model() async throws(TranscriptionError) -> String {
-        try await real.model()
+        if let renamed { return renamed }
+        return try await real.model()
     }
 
     func words(in wav: [UInt8], seconds: Double) async throws(TranscriptionError) -> [TimedWord] {

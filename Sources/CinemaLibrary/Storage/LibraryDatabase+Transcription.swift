@@ -38,9 +38,10 @@ extension LibraryDatabase {
 
     /// Records one more piece of `film`'s soundtrack (if any) and the film's cues so far, in one
     /// transaction: a run stopped at any moment keeps every piece it finished, and the film is
-    /// searchable as far as it has been heard. `source` is the film's new `subtitleSource`;
-    /// once `complete`, the pieces are let go. Returns false, saving nothing, when the film was
-    /// read again or removed meanwhile.
+    /// searchable as far as it has been heard. A piece replaces any stored from its start on
+    /// (pieces follow one another, so those are left from an earlier hearing). `source` is the
+    /// film's new `subtitleSource`; once `complete`, the pieces are let go. Returns false,
+    /// saving nothing, when the film was read again or removed meanwhile.
     func saveTranscription(
         of film: FilmRecord,
         piece: TranscribedPiece?,
@@ -56,6 +57,7 @@ extension LibraryDatabase {
             else { return false }
             let pieces = TranscriptionPieceRecord.filter(TranscriptionPieceRecord.Columns.filmId == id)
             if let piece {
+                try pieces.filter(TranscriptionPieceRecord.Columns.start >= piece.start).deleteAll(db)
                 try TranscriptionPieceRecord(
                     filmId: id,
                     sourceSize: film.sourceSize,
@@ -65,7 +67,7 @@ extension LibraryDatabase {
                     words: piece.words,
                     transcribedAt: Date().timeIntervalSince1970
                 )
-                .insert(db, onConflict: .replace)
+                .insert(db)
             }
             try Self.deleteCues(ofFilm: id, db)
             try Self.insert(cues, filmID: id, replyWindow: replyWindow, transcribed: true, db)

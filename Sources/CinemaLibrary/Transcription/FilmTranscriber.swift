@@ -43,6 +43,9 @@ struct FilmTranscriber: Sendable {
         } catch {
             throw .library(error)
         }
+        // Pieces heard by another model are heard again, so that one film's lines come from one
+        // model, the one its source names (the first new piece replaces them).
+        if film.subtitleSource != DialogueSource.transcribing(model) { pieces = [] }
         var position = pieces.last?.end ?? 0
         progress(position)
         while true {
@@ -86,8 +89,9 @@ struct FilmTranscriber: Sendable {
                 let words = SpeechOnset.refine(Self.sane(heard, within: seconds), energy: energy).map { word in
                     TimedWord(text: word.text, start: position + word.start, end: position + word.end, probability: word.probability)
                 }
-                piece = TranscribedPiece(start: position, end: position + seconds, words: words)
-                pieces.append(piece!)
+                let heardPiece = TranscribedPiece(start: position, end: position + seconds, words: words)
+                pieces.append(heardPiece)
+                piece = heardPiece
             }
             // The whole film's cues again: a cue may span two pieces' words, and grouping even two
             // hours of words takes milliseconds.
