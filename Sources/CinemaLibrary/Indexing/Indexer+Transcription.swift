@@ -58,11 +58,11 @@ extension Indexer {
                 leave(films[number...], because: "no subtitles; the run was stopped before its soundtrack was heard")
                 break
             }
-            var resumedAt: Double?
-            var heard = 0.0
+            // Seconds of this film heard; the first report is what earlier runs heard.
+            var heard: Double?
             do {
                 let outcome = try await filmTranscriber.transcribe(film, model: model) { seconds in
-                    if resumedAt == nil { resumedAt = seconds } else { heardThisRun += seconds - heard }
+                    if let before = heard { heardThisRun += seconds - before }
                     heard = seconds
                     progress(
                         TranscriptionProgress(
@@ -85,14 +85,14 @@ extension Indexer {
                     leave([film], because: "its file was read again while it was being heard; run cinema index again")
                 }
             } catch {
-                let done = "heard as far as \(Timecode.clock(heard))\(film.duration.map { " of \(Timecode.clock($0))" } ?? "")"
+                let done = "heard as far as \(Timecode.clock(heard ?? 0))\(film.duration.map { " of \(Timecode.clock($0))" } ?? "")"
                 let kept = "what was heard is kept, and cinema index goes on from there"
                 switch error {
                 case .library(let error):
                     throw error
                 case .cancelled:
                     report.interrupted = true
-                    leave(films[number...].prefix(1), because: "no subtitles; stopped while its soundtrack was being \(done); \(kept)")
+                    leave([film], because: "no subtitles; stopped while its soundtrack was being \(done); \(kept)")
                     leave(films[(number + 1)...], because: "no subtitles; the run was stopped before its soundtrack was heard")
                 case .soundtrack(let error):
                     report.failed.append(IndexIssue(path: film.sourcePath, reason: "could not read its soundtrack (\(done)): \(error.description)"))
@@ -107,7 +107,7 @@ extension Indexer {
                 logger.warning("Could not transcribe a film", metadata: ["film.path": "\(film.sourcePath)", "reason": "\(error)"])
                 if case .service(.unreachable) = error { break }
             }
-            heardInFilmsDone += film.duration ?? heard
+            heardInFilmsDone += film.duration ?? heard ?? 0
         }
         summary.filmSeconds = heardThisRun
         summary.seconds = (clock.now - started) / .seconds(1)

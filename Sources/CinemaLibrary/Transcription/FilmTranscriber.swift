@@ -56,10 +56,11 @@ struct FilmTranscriber: Sendable {
             if film.duration.map({ position < $0 - 0.25 }) ?? true {
                 do {
                     samples = try await reader.samples(of: video, from: position, seconds: window)
-                } catch .cancelled {
-                    throw .cancelled
                 } catch {
-                    throw .soundtrack(error)
+                    if case .cancelled = error { throw .cancelled }
+                    // Ctrl-C reaches ffmpeg too (it is in the terminal's process group), and it
+                    // may exit with a failure just before this task learns it was cancelled.
+                    throw Task.isCancelled ? .cancelled : .soundtrack(error)
                 }
             }
             // A window that came back short reached the end of the film.
