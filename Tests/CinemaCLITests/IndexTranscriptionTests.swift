@@ -42,7 +42,7 @@ struct IndexTranscriptionTests {
     @Test(
         "Ctrl-C while a film is heard keeps every piece heard; the next run goes on from there, and its lines show as transcribed",
         .tags(.media),
-        .enabled(if: ModelService.isInstalled, Comment(rawValue: ModelService.missing))
+        .enabled(if: ModelServiceFixture.isInstalled, Comment(rawValue: ModelServiceFixture.missing))
     )
     func stoppedAndResumed() async throws {
         try await TemporaryDirectory.with { directory in
@@ -51,7 +51,7 @@ struct IndexTranscriptionTests {
             try DemoFilms.videoAlone(made[0], in: films)
             let environment = [
                 "CINEMA_HOME": directory.file("home"),
-                "CINEMA_WHISPER_BASE_URL": try await ModelService.baseURL(),
+                "CINEMA_WHISPER_BASE_URL": try await ModelServiceFixture.baseURL(),
                 "CINEMA_TRANSCRIPTION_PIECE_SECONDS": "20",
             ]
 

@@ -14,7 +14,7 @@ import Testing
 @Suite(
     "Transcribing films without subtitles",
     .tags(.media),
-    .enabled(if: ModelService.isInstalled, Comment(rawValue: ModelService.missing))
+    .enabled(if: ModelServiceFixture.isInstalled, Comment(rawValue: ModelServiceFixture.missing))
 )
 struct FilmTranscriptionTests {
     /// The start of the demo's first film: about 40 s of speech, quick to render and to hear.
@@ -35,7 +35,7 @@ struct FilmTranscriptionTests {
 
     static func service() async throws -> WhisperWordTranscriber {
         var configuration = WhisperRecognizer.Configuration()
-        configuration.baseURL = try await ModelService.baseURL()
+        configuration.baseURL = try await ModelServiceFixture.baseURL()
         return WhisperWordTranscriber(configuration: configuration)
     }
 

@@ -3,28 +3,30 @@ import Foundation
 import Subprocess
 import SystemPackage
 
-/// The real model service (cinema-models: Whisper on the CPU) for tests that need speech heard.
+/// The real model service (cinema-models: Whisper on the CPU) for tests that need a lot of
+/// speech heard, such as whole films.
 ///
-/// Started once per test process, on port 0, from the repository's `cinema-models/.venv`, and
-/// shared by every test that asks: loading the model takes seconds, and one service serves
-/// many callers (it hears one piece at a time; the others wait their turn). It runs with
-/// `--parent-watch`, so it goes when the test process does.
-public enum ModelService {
-    /// The service's virtual environment: `CINEMA_MODELS_VENV` (which `cinema-models/install`
-    /// also reads), else `cinema-models/.venv` in the repository.
-    public static let environment: String = {
-        if let configured = ProcessInfo.processInfo.environment["CINEMA_MODELS_VENV"], !configured.isEmpty { return configured }
-        return SharedData.packageRoot + "/cinema-models/.venv"
+/// Started once per test process, on port 0, from this repository's `cinema-models` with the
+/// Python of its `.venv`, and shared by every test that asks: loading the model takes seconds,
+/// and one service serves many callers (it hears one piece at a time; the others wait their
+/// turn). It runs with `--parent-watch`, so it goes when the test process does. (Tests of the
+/// service's supervision use `ModelService` itself, one service per test.)
+public enum ModelServiceFixture {
+    /// The Python of the service's virtual environment: `CINEMA_MODELS_PYTHON`, as for `cinema`,
+    /// else `cinema-models/.venv/bin/python` in the repository.
+    public static let python: String = {
+        if let configured = ProcessInfo.processInfo.environment["CINEMA_MODELS_PYTHON"], !configured.isEmpty { return configured }
+        return SharedData.packageRoot + "/cinema-models/.venv/bin/python"
     }()
 
     public static var isInstalled: Bool {
-        FileManager.default.isExecutableFile(atPath: environment + "/bin/python")
+        FileManager.default.isExecutableFile(atPath: python)
     }
 
     /// Why the tests that need it are skipped, and what to do.
     public static let missing =
-        "the model service is not installed (no \(environment)/bin/python): run cinema-models/install (script/bootstrap does), "
-        + "or set CINEMA_MODELS_VENV to an installed one"
+        "the model service is not installed (no \(python)): run cinema-models/install (script/bootstrap does), "
+        + "or set CINEMA_MODELS_PYTHON to the Python of an installed one"
 
     /// Its base URL for OpenAI's API, `http://127.0.0.1:PORT/v1`, starting it on first use.
     public static func baseURL() async throws -> String {
@@ -39,7 +41,7 @@ public enum ModelService {
         func baseURL() async throws -> String {
             if let service { return try await service.value }
             // Unstructured on purpose: the service outlives the test that happened to ask first.
-            let started = Task.detached { try await ModelService.start() }
+            let started = Task.detached { try await ModelServiceFixture.start() }
             service = started
             return try await started.value
         }
@@ -62,7 +64,7 @@ public enum ModelService {
             var log: [String] = []
             do {
                 _ = try await Subprocess.run(
-                    .path(FilePath(environment + "/bin/python")),
+                    .path(FilePath(python)),
                     arguments: ["-m", "cinema_models", "serve", "--port", "0", "--parent-watch", "--log-level", "warning"],
                     workingDirectory: FilePath(SharedData.packageRoot + "/cinema-models"),
                     input: .none,
@@ -90,7 +92,7 @@ public enum ModelService {
         }
         switch first {
         case .listening(let url)?: return url
-        case .ended(let why)?: throw Failure(description: "cinema-models did not start from \(environment): \(why)")
+        case .ended(let why)?: throw Failure(description: "cinema-models did not start with \(python): \(why)")
         case nil: throw Failure(description: "cinema-models did not say it was listening within 180 s")
         }
     }
