@@ -222,6 +222,7 @@ let package = Package(
             name: "CinemaSpeech",
             dependencies: [
                 "CinemaCore",
+                "CinemaLibrary",
                 "CPocketSphinx",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -292,7 +293,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CinemaLibraryTests",
-            dependencies: ["CinemaLibrary", "CinemaCore", "CinemaTestSupport"],
+            dependencies: ["CinemaLibrary", "CinemaCore", "CinemaTestSupport", "CinemaSpeech"],
             swiftSettings: swiftSettings
         ),
         // Runs the built `cinema` binary the way a user would.

@@ -17,6 +17,9 @@ public struct Clip: Codable, Sendable, Hashable, Identifiable {
     public var text: String
     /// Search relevance (higher is better); `nil` when the clip was not found by a search.
     public var score: Double?
+    /// The line was heard in the film's soundtrack by a speech model, not read from subtitles:
+    /// its words may be misheard, which is worth showing wherever a person reads it.
+    public var transcribed: Bool
 
     public init(
         id: Int64,
@@ -28,7 +31,8 @@ public struct Clip: Codable, Sendable, Hashable, Identifiable {
         cueStart: Double,
         cueEnd: Double,
         text: String,
-        score: Double? = nil
+        score: Double? = nil,
+        transcribed: Bool = false
     ) {
         self.id = id
         self.filmID = filmID
@@ -40,6 +44,7 @@ public struct Clip: Codable, Sendable, Hashable, Identifiable {
         self.cueEnd = cueEnd
         self.text = text
         self.score = score
+        self.transcribed = transcribed
     }
 
     public var duration: Double { end - start }
@@ -52,6 +57,22 @@ public struct Clip: Codable, Sendable, Hashable, Identifiable {
         case start, end
         case cueStart = "cue_start"
         case cueEnd = "cue_end"
-        case text, score
+        case text, score, transcribed
+    }
+
+    /// Clips written before the mark existed (event logs, other tools' JSON) read as subtitled.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(Int64.self, forKey: .id)
+        filmID = try container.decode(Int64.self, forKey: .filmID)
+        filmTitle = try container.decode(String.self, forKey: .filmTitle)
+        videoPath = try container.decodeIfPresent(String.self, forKey: .videoPath)
+        start = try container.decode(Double.self, forKey: .start)
+        end = try container.decode(Double.self, forKey: .end)
+        cueStart = try container.decode(Double.self, forKey: .cueStart)
+        cueEnd = try container.decode(Double.self, forKey: .cueEnd)
+        text = try container.decode(String.self, forKey: .text)
+        score = try container.decodeIfPresent(Double.self, forKey: .score)
+        transcribed = try container.decodeIfPresent(Bool.self, forKey: .transcribed) ?? false
     }
 }

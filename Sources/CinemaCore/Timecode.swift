@@ -10,6 +10,13 @@ public enum Timecode {
         return "\(pad(hours, 2)):\(pad(minutes, 2)):\(pad(secs, 2))\(millisecondSeparator)\(pad(millis, 3))"
     }
 
+    /// `2:05` or `1:02:05`: a length or a moment as a person says it, to the second.
+    public static func clock(_ seconds: Double) -> String {
+        let total = Int(max(0, seconds).rounded())
+        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
+        return hours > 0 ? "\(hours):\(pad(minutes, 2)):\(pad(secs, 2))" : "\(minutes):\(pad(secs, 2))"
+    }
+
     private static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits

@@ -121,11 +121,19 @@ public struct WhisperRecognizer: SpeechRecognizer {
         throw .unavailable("\(lastProblem). Check CINEMA_WHISPER_BASE_URL, the model and the key, or use --speech pocketsphinx.")
     }
 
-    /// The multipart form OpenAI's endpoint takes: `file`, `model`, and optionally `language`.
-    static func form(boundary: String, wav: [UInt8], configuration: Configuration) -> [UInt8] {
-        var fields = [("model", configuration.model), ("response_format", "json")]
+    /// The multipart form OpenAI's endpoint takes: `file`, `model`, and optionally `language`;
+    /// a film's soundtrack asks for `verbose_json` and adds `fields` for word times.
+    static func form(
+        boundary: String,
+        wav: [UInt8],
+        configuration: Configuration,
+        responseFormat: String = "json",
+        fields extra: [(String, String)] = []
+    ) -> [UInt8] {
+        var fields = [("model", configuration.model), ("response_format", responseFormat)]
         if let language = configuration.language, !language.isEmpty { fields.append(("language", language)) }
         if let prompt = configuration.prompt, !prompt.isEmpty { fields.append(("prompt", prompt)) }
+        fields += extra
         var body: [UInt8] = []
         for (name, value) in fields {
             body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)

@@ -43,9 +43,13 @@ struct VideoIndexingTests {
             let broken = try directory.write("films/Broken.mp4", (0..<50_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
 
             let report = try await library.indexer.index([films])
-            #expect(report.added.sorted() == ["Sidecar Mystery (1950)", "The Embedded Mystery"])
-            #expect(report.skipped.map(\.path) == [films + "/Silent_Film.mp4"])
-            #expect(report.skipped.first?.reason.contains("no subtitles") == true)
+            #expect(report.added.sorted() == ["Sidecar Mystery (1950)", "Silent Film", "The Embedded Mystery"])
+            // A film without subtitles is kept, without dialogue until its soundtrack is heard
+            // (this indexer has no transcription service).
+            #expect(report.skipped.isEmpty)
+            #expect(report.withoutDialogue.map(\.path) == [films + "/Silent_Film.mp4"])
+            #expect(report.withoutDialogue.first?.reason.contains("no subtitles, and no transcription service") == true)
+            #expect(report.transcription?.unavailable == "no transcription service was given")
             #expect(report.failed.map(\.path) == [broken])
             #expect(report.failed.first?.reason.contains("ffprobe could not read the video") == true)
 
@@ -54,6 +58,9 @@ struct VideoIndexingTests {
             #expect(sidecar.subtitlePath == films + "/Sidecar_Mystery_1950.en.srt")
             #expect(sidecar.subtitleSource == "sidecar")
             #expect(abs((sidecar.duration ?? 0) - 6) < 0.2)
+            let silent = try #require(filmsByTitle["Silent Film"])
+            #expect(silent.subtitleSource == "none")
+            #expect(silent.cueCount == 0)
             let embedded = try #require(filmsByTitle["The Embedded Mystery"])
             #expect(embedded.subtitleSource == "embedded:3")
             #expect(embedded.cueCount == 3)

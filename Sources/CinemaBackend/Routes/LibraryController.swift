@@ -33,6 +33,8 @@ struct LibraryController<Context: RequestContext>: Sendable {
             var text: String
             var score: Double?
             var mediaURL: String?
+            /// Present (true) for a line heard in the soundtrack rather than read from subtitles.
+            var transcribed: Bool?
 
             enum CodingKeys: String, CodingKey {
                 case id
@@ -40,6 +42,7 @@ struct LibraryController<Context: RequestContext>: Sendable {
                 case filmTitle = "film_title"
                 case start, end, text, score
                 case mediaURL = "media_url"
+                case transcribed
             }
         }
 
@@ -89,7 +92,8 @@ struct LibraryController<Context: RequestContext>: Sendable {
                 end: $0.end,
                 text: $0.text,
                 score: $0.score,
-                mediaURL: $0.videoPath == nil ? nil : base + "/media/\($0.filmID)"
+                mediaURL: $0.videoPath == nil ? nil : base + "/media/\($0.filmID)",
+                transcribed: $0.transcribed ? true : nil
             )
         }
         return try JSONResponse.make(SearchResult(query: query, clips: hits))

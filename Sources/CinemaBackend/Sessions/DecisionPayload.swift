@@ -15,6 +15,9 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
         public var cueStart: Double
         public var cueEnd: Double
         public var text: String
+        /// Present (true) for a line heard in the soundtrack rather than read from subtitles;
+        /// absent from events logged before the mark existed.
+        public var transcribed: Bool?
 
         init(_ clip: Clip, mediaURL: String?) {
             id = clip.id
@@ -27,6 +30,7 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
             cueStart = clip.cueStart
             cueEnd = clip.cueEnd
             text = clip.text
+            transcribed = clip.transcribed ? true : nil
         }
 
         var clip: Clip {
@@ -39,7 +43,8 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
                 end: end,
                 cueStart: cueStart,
                 cueEnd: cueEnd,
-                text: text
+                text: text,
+                transcribed: transcribed ?? false
             )
         }
 
@@ -52,7 +57,7 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
             case start, end
             case cueStart = "cue_start"
             case cueEnd = "cue_end"
-            case text
+            case text, transcribed
         }
     }
 

@@ -86,13 +86,16 @@ public struct ClipTools: Sendable {
     }
 
     public static func describe(_ clip: Clip) -> JSONValue {
-        .object([
+        var entry: [String: JSONValue] = [
             "clip_id": .number(Double(clip.id)),
             "film": .string(clip.filmTitle),
             "start": .number((clip.start * 10).rounded() / 10),
             "end": .number((clip.end * 10).rounded() / 10),
             "line": .string(clip.text.split(separator: "\n").joined(separator: " / ")),
-        ])
+        ]
+        // Heard in the soundtrack rather than read from subtitles: its words may be misheard.
+        if clip.transcribed { entry["transcribed"] = .bool(true) }
+        return .object(entry)
     }
 
     static func json(_ value: JSONValue) -> String {

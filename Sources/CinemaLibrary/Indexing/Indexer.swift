@@ -11,22 +11,38 @@ import Glibc
 /// Incremental: a film whose files have the same size and modification time as last time is
 /// not read again; a film whose files are gone is dropped; anything else is (re-)read. Files are
 /// read and probed in parallel, and written one film per transaction.
+///
+/// A video without subtitles is kept as a film without dialogue; given a `transcriber`, its
+/// soundtrack is then heard (see `Indexer+Transcription.swift`).
 public struct Indexer: Sendable {
     let database: LibraryDatabase
     let probe: MediaProbe
     let logger: Logger
+    let transcriber: (any SoundtrackTranscriber)?
+    let transcription: TranscriptionConfiguration
 
-    public init(database: LibraryDatabase, probe: MediaProbe, logger: Logger) {
+    public init(
+        database: LibraryDatabase,
+        probe: MediaProbe,
+        logger: Logger,
+        transcriber: (any SoundtrackTranscriber)? = nil,
+        transcription: TranscriptionConfiguration = TranscriptionConfiguration()
+    ) {
         self.database = database
         self.probe = probe
         self.logger = logger
+        self.transcriber = transcriber
+        self.transcription = transcription
     }
 
-    /// Indexes the films under `paths` (folders or single files). Only a failing database throws.
+    /// Indexes the films under `paths` (folders or single files), then transcribes those without
+    /// subtitles. Only a failing database throws; when the task is cancelled (Ctrl-C), what was
+    /// done is kept and the report says it was `interrupted`.
     public func index(
         _ paths: [String],
         subtitlesOnly: Bool = false,
-        progress: @escaping @Sendable (IndexProgress) -> Void = { _ in }
+        progress: @escaping @Sendable (IndexProgress) -> Void = { _ in },
+        transcriptionProgress: @escaping @Sendable (TranscriptionProgress) -> Void = { _ in }
     ) async throws(LibraryError) -> IndexReport {
         let clock = ContinuousClock()
         let started = clock.now
@@ -53,6 +69,9 @@ public struct Indexer: Sendable {
                 for _ in 0..<width { startNext() }
                 var completed = 0
                 while let (item, outcome) = try await group.next() {
+                    // A file read while the run was being stopped may have failed for that
+                    // reason alone: it is read again next time.
+                    if Task.isCancelled { break }
                     // Start the next file before writing this one, so that reading and writing overlap.
                     startNext()
                     completed += 1
@@ -65,6 +84,11 @@ public struct Indexer: Sendable {
             throw LibraryError(error, path: database.path)
         }
 
+        if Task.isCancelled {
+            report.interrupted = true
+            report.seconds = (clock.now - started) / .seconds(1)
+            return report
+        }
         logger.debug(
             "Read and stored films",
             metadata: ["index.cues": "\(report.cuesWritten)", "index.seconds": "\((clock.now - started) / .seconds(1))"]
@@ -82,6 +106,9 @@ public struct Indexer: Sendable {
         if report.cuesWritten >= 10_000 {
             try await database.optimizeSearchIndex()
             logger.debug("Merged the search index", metadata: ["index.seconds": "\((clock.now - started) / .seconds(1))"])
+        }
+        if !subtitlesOnly {
+            try await transcribeFilmsWithoutSubtitles(among: present, into: &report, progress: transcriptionProgress)
         }
         report.seconds = (clock.now - started) / .seconds(1)
         return report
@@ -106,6 +133,10 @@ public struct Indexer: Sendable {
             report.failed.append(IndexIssue(path: item.sourcePath, reason: reason))
             logger.warning("Could not index a film", metadata: ["film.path": "\(item.sourcePath)", "reason": "\(reason)"])
             return .failed
+        case .withoutDialogue(let film):
+            try await database.save(film, cues: [])
+            if isNew { report.added.append(film.title) } else { report.updated.append(film.title) }
+            return isNew ? .added : .updated
         case .read(let film, let document):
             try await database.save(film, cues: document.cues)
             report.cuesWritten += document.cues.count
@@ -136,6 +167,8 @@ struct FilmReader: Sendable {
     enum Outcome: Sendable {
         case unchanged
         case read(FilmRecord, SubtitleDocument)
+        /// A video with sound and no subtitles to read: its dialogue is in its soundtrack.
+        case withoutDialogue(FilmRecord)
         case skipped(String)
         case failed(String)
     }
@@ -182,7 +215,7 @@ struct FilmReader: Sendable {
         let title =
             info.title.flatMap { CueTextCleaner.isCredit($0) ? nil : $0 }
             ?? FilmTitle.fromFileName((videoPath as NSString).lastPathComponent)
-        func film(_ subtitlePath: String, _ origin: String, _ document: SubtitleDocument) -> FilmRecord {
+        func film(_ subtitlePath: String, _ origin: String, _ document: SubtitleDocument?) -> FilmRecord {
             FilmRecord(
                 sourcePath: videoPath,
                 title: title,
@@ -194,8 +227,8 @@ struct FilmReader: Sendable {
                 sourceModified: source.modified,
                 subtitleSize: sidecar?.size,
                 subtitleModified: sidecar?.modified,
-                cueCount: document.cues.count,
-                skippedCues: document.warnings.skippedCues,
+                cueCount: document?.cues.count ?? 0,
+                skippedCues: document?.warnings.skippedCues ?? 0,
                 indexedAt: Date().timeIntervalSince1970
             )
         }
@@ -204,11 +237,12 @@ struct FilmReader: Sendable {
             return parse(subtitlesAt: subtitlePath, title: title) { film(subtitlePath, "sidecar", $1) }
         }
         guard let stream = info.preferredTextSubtitleStream else {
-            if info.subtitleStreams.isEmpty {
-                return .skipped("no subtitles: no .srt, .vtt or .ass file of the same name beside it, and no subtitle stream inside")
+            guard info.hasAudio else {
+                return .skipped("no subtitles and no sound: nothing says what is spoken in it; put an .srt file of the same name beside it")
             }
-            let codecs = Set(info.subtitleStreams.map(\.codec)).sorted().joined(separator: ", ")
-            return .skipped("no text subtitles: its subtitle streams (\(codecs)) are images; put an .srt file of the same name beside it")
+            // Image subtitles (DVD, Blu-ray) would need reading off the picture: hearing the
+            // soundtrack is the surer way to the words.
+            return .withoutDialogue(film(videoPath, DialogueSource.none, nil))
         }
         let bytes: [UInt8]
         do {

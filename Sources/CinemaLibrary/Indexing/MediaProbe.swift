@@ -5,6 +5,8 @@ public struct MediaInfo: Sendable, Equatable {
     public var duration: Double?
     public var title: String?
     public var subtitleStreams: [SubtitleStream]
+    /// Whether there is sound at all: a film without subtitles is heard in its soundtrack.
+    public var hasAudio: Bool
 
     public struct SubtitleStream: Sendable, Equatable {
         /// The stream's index in the container (`-map 0:<index>`).
@@ -71,7 +73,8 @@ public struct MediaProbe: Sendable {
                     title: stream.tags?["title"],
                     isDefault: stream.disposition?["default"] == 1
                 )
-            }
+            },
+            hasAudio: streams.contains { $0.codecType == "audio" }
         )
     }
 

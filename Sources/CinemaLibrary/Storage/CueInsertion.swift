@@ -13,12 +13,17 @@ struct CueInsertion {
     private let cueStatement: SQLiteStatement
     private let textStatement: SQLiteStatement
 
-    init(_ db: Database) throws {
+    /// `transcribed`: the cues were heard in the soundtrack rather than read from subtitles.
+    init(_ db: Database, transcribed: Bool = false) throws {
         database = db
+        // Only transcribed cues name the column; subtitle cues take its default. That keeps the
+        // statement the one an older schema takes too, which is how LibraryMigrationTests write
+        // a library as an earlier release did.
+        let mark = transcribed ? (column: ", transcribed", value: ", 1") : (column: "", value: "")
         cueStatement = try db.cachedStatement(
             sql: """
-                INSERT INTO cue (id, filmId, ordinal, start, "end", text, kind, annotations, speakerTurns, replyId)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO cue (id, filmId, ordinal, start, "end", text, kind, annotations, speakerTurns, replyId\(mark.column))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?\(mark.value))
                 """
         ).sqliteStatement
         textStatement = try db.cachedStatement(sql: "INSERT INTO cue_fts (rowid, text) VALUES (?, ?)").sqliteStatement

@@ -120,6 +120,27 @@ public struct LibraryDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v3: cues transcribed from the soundtrack, and the pieces done so far") { db in
+            // A film without subtitles gets its dialogue from a speech model, a piece of its
+            // soundtrack at a time. Each piece's words are kept until the whole film is done, so
+            // that an interrupted run goes on from the last piece instead of starting again; the
+            // fingerprint says which version of the file they were heard in.
+            try db.execute(
+                sql: """
+                    ALTER TABLE cue ADD COLUMN transcribed INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE transcriptionPiece (
+                        filmId INTEGER NOT NULL REFERENCES film(id) ON DELETE CASCADE,
+                        sourceSize INTEGER NOT NULL,
+                        sourceModified REAL NOT NULL,
+                        start REAL NOT NULL,
+                        "end" REAL NOT NULL,
+                        words TEXT NOT NULL,
+                        transcribedAt REAL NOT NULL,
+                        PRIMARY KEY (filmId, start)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
@@ -210,7 +231,7 @@ public struct LibraryDatabase: Sendable {
     }
 
     private static let clipColumns = """
-        cue.id, cue.filmId, cue.start, cue."end", cue.text, film.title, film.videoPath, film.duration
+        cue.id, cue.filmId, cue.start, cue."end", cue.text, cue.transcribed, film.title, film.videoPath, film.duration
         """
     private static let clipSelect = "SELECT \(clipColumns) FROM cue JOIN film ON film.id = cue.filmId"
 
@@ -223,7 +244,8 @@ public struct LibraryDatabase: Sendable {
             duration: row["duration"],
             cueStart: row["start"],
             cueEnd: row["end"],
-            text: row["text"]
+            text: row["text"],
+            transcribed: row["transcribed"]
         )
     }
 
@@ -236,7 +258,8 @@ public struct LibraryDatabase: Sendable {
         duration: Double?,
         cueStart: Double,
         cueEnd: Double,
-        text: String
+        text: String,
+        transcribed: Bool
     ) -> Clip {
         var end = cueEnd + configuration.padAfter
         if let duration, duration > 0 { end = min(end, duration) }
@@ -250,7 +273,8 @@ public struct LibraryDatabase: Sendable {
             end: max(end, min(cueEnd, duration ?? cueEnd)),
             cueStart: cueStart,
             cueEnd: cueEnd,
-            text: text
+            text: text,
+            transcribed: transcribed
         )
     }
 
@@ -324,7 +348,8 @@ public struct LibraryDatabase: Sendable {
             duration: first["duration"],
             cueStart: merged.start,
             cueEnd: merged.end,
-            text: merged.text
+            text: merged.text,
+            transcribed: first["transcribed"]
         )
     }
 
@@ -363,6 +388,9 @@ public struct LibraryDatabase: Sendable {
             var film = film
             if let existing = try FilmRecord.filter(FilmRecord.Columns.sourcePath == film.sourcePath).fetchOne(db) {
                 try Self.deleteCues(ofFilm: existing.id!, db)
+                // The file was read again, so it changed or gained subtitles: pieces of its
+                // soundtrack heard before are no longer its.
+                try TranscriptionPieceRecord.filter(TranscriptionPieceRecord.Columns.filmId == existing.id!).deleteAll(db)
                 film.id = existing.id
                 try film.update(db)
             } else {
@@ -399,7 +427,7 @@ public struct LibraryDatabase: Sendable {
         }
     }
 
-    private static func deleteCues(ofFilm filmID: Int64, _ db: Database) throws {
+    static func deleteCues(ofFilm filmID: Int64, _ db: Database) throws {
         // An external-content index forgets a row only when told its old text.
         try db.execute(
             sql: "INSERT INTO cue_fts(cue_fts, rowid, text) SELECT 'delete', id, text FROM cue WHERE filmId = ? AND kind = ?",
@@ -408,10 +436,10 @@ public struct LibraryDatabase: Sendable {
         try db.execute(sql: "DELETE FROM cue WHERE filmId = ?", arguments: [filmID])
     }
 
-    private static func insert(_ cues: [Cue], filmID: Int64, replyWindow: Double, _ db: Database) throws {
+    static func insert(_ cues: [Cue], filmID: Int64, replyWindow: Double, transcribed: Bool = false, _ db: Database) throws {
         let firstID = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM cue")) ?? 0) + 1
         let replies = ReplyLinker.replies(for: cues, window: replyWindow)
-        let insertion = try CueInsertion(db)
+        let insertion = try CueInsertion(db, transcribed: transcribed)
         for (offset, cue) in cues.enumerated() {
             try insertion.insert(cue, id: firstID + Int64(offset), filmID: filmID, replyID: replies[offset].map { firstID + Int64($0) })
         }
@@ -419,7 +447,7 @@ public struct LibraryDatabase: Sendable {
 
     // MARK: Access
 
-    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LibraryError) -> T {
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LibraryError) -> T {
         do {
             return try await writer.read(body)
         } catch {
@@ -427,7 +455,7 @@ public struct LibraryDatabase: Sendable {
         }
     }
 
-    private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LibraryError) -> T {
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LibraryError) -> T {
         do {
             return try await writer.write(body)
         } catch {

@@ -133,6 +133,14 @@ const kindTitles = {
   curator: "Operator's choice",
 };
 
+// A line heard in the film's soundtrack by the speech model rather than read from subtitles:
+// its words may be misheard, which the operator should know before playing it.
+function transcribedTag() {
+  const tag = element("span", "transcribed", " (transcribed)");
+  tag.title = "Heard in the soundtrack by the speech model, not read from subtitles: the words may be misheard.";
+  return tag;
+}
+
 function decisionEntry(event) {
   const d = event.data;
   dashboard.decisions.set(d.clip.id, d);
@@ -142,7 +150,9 @@ function decisionEntry(event) {
   const film = element("div", "film", d.clip.film_title);
   film.appendChild(element("span", "meta", `  ${clock(d.clip.start)}–${clock(d.clip.end)}`));
   item.appendChild(film);
-  item.appendChild(element("div", "line", `“${d.clip.text}”`));
+  const line = element("div", "line", `“${d.clip.text}”`);
+  if (d.clip.transcribed) line.appendChild(transcribedTag());
+  item.appendChild(line);
   // The stages that took time, then the whole: a stage at 0 ms did not run (no model, typed turn).
   const stages = [["stt", d.timings.stt_ms], ["search", d.timings.search_ms], ["model", d.timings.model_ms]]
     .filter(([, v]) => typeof v === "number" && v > 0);
@@ -373,6 +383,7 @@ async function search(event) {
     for (const clip of found.clips) {
       const item = element("li");
       const text = element("span", "text", `“${clip.text}”`);
+      if (clip.transcribed) text.appendChild(transcribedTag());
       text.appendChild(element("span", "film", `${clip.film_title} · ${clock(clip.start)}–${clock(clip.end)}`));
       const play = element("button", "", "Play");
       play.disabled = !dashboard.session || dashboard.sessionStatus === "ended";

@@ -2,6 +2,7 @@ import ArgumentParser
 import CinemaCore
 import CinemaLibrary
 import Foundation
+import UnixSignals
 
 struct Index: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,9 +10,13 @@ struct Index: AsyncParsableCommand {
         discussion: """
             Finds video files (mp4, mkv, avi, mov, m4v, webm, mpg) and their subtitles: a file of the
             same name beside the video (NAME.srt, NAME.en.srt, .vtt, .ass) or a text subtitle stream
-            inside it. Runs again skip unchanged files, re-read changed ones and drop removed ones.
+            inside it. A film with neither is heard instead: its soundtrack is transcribed, with the
+            time of every word, by the model service (CINEMA_WHISPER_BASE_URL, by default
+            http://127.0.0.1:8790/v1), and its lines are marked as transcribed. That takes a while:
+            Ctrl-C keeps every piece already heard, and running again goes on from there.
+            Runs again skip unchanged files, re-read changed ones and drop removed ones.
             Links are followed; named pipes, sockets and devices are reported and never opened.
-            Exits with status 1 when any file or folder could not be read.
+            Exits with status 1 when any file or folder could not be read, 130 when stopped.
             """
     )
 
@@ -31,36 +36,88 @@ struct Index: AsyncParsableCommand {
         let library = try context.openLibrary()
         let display = ProgressDisplay()
         display.note("Indexing \(paths.joined(separator: ", ")) into \(library.path)")
-        let report = try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display)
+        let transcriber = TranscriptionService.transcriber(context)
+        let report = try await Self.stoppable(display: display) { [paths, subtitlesOnly] in
+            try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display, transcriber: transcriber)
+        }
         if json {
             print(try JSONOutput.encode(report))
         } else {
             print(try await IndexSummary.text(for: report, library: library))
         }
+        if report.interrupted { throw ExitCode(130) }
         if report.hasFailures { throw ExitCode.failure }
+    }
+
+    /// Runs `index` until it is done or Ctrl-C (or SIGTERM) stops it: then it is cancelled, and
+    /// keeps what it finished (every film read, every piece of soundtrack heard) and says so in
+    /// its report, which is still printed.
+    private static func stoppable(
+        display: ProgressDisplay,
+        _ index: @escaping @Sendable () async throws -> IndexReport
+    ) async throws -> IndexReport {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        return try await withThrowingTaskGroup(of: IndexReport?.self) { group in
+            group.addTask { try await index() }
+            group.addTask {
+                for await _ in signals {
+                    display.note("Stopping: what is done is kept…")
+                    return nil
+                }
+                return nil
+            }
+            while let next = try await group.next() {
+                group.cancelAll()
+                if let report = next { return report }
+            }
+            throw CancellationError()
+        }
     }
 }
 
 extension CommandContext {
-    /// Indexes `paths` into `library`, showing a step per file on `display`.
+    /// Indexes `paths` into `library`, showing a step per file on `display`, then, given a
+    /// `transcriber`, hears the films without subtitles, with how long is left.
     func index(
         _ paths: [String],
         subtitlesOnly: Bool = false,
         into library: LibraryDatabase,
-        display: ProgressDisplay
+        display: ProgressDisplay,
+        transcriber: (any SoundtrackTranscriber)? = nil
     ) async throws
         -> IndexReport
     {
-        let indexer = Indexer(database: library, probe: MediaProbe(configuration: libraryConfiguration), logger: logger)
+        let indexer = Indexer(
+            database: library,
+            probe: MediaProbe(configuration: libraryConfiguration),
+            logger: logger,
+            transcriber: transcriber,
+            transcription: TranscriptionConfiguration(reader: reader)
+        )
         let report = try await indexer.index(paths, subtitlesOnly: subtitlesOnly) { step in
             display.update(
                 completed: step.completed,
                 total: step.total,
                 label: "\(step.outcome.rawValue) \((step.path as NSString).lastPathComponent)"
             )
+        } transcriptionProgress: { step in
+            display.update(fraction: step.total > 0 ? step.heard / step.total : 0, status: TranscriptionStatus.text(step), label: step.title)
         }
         display.finish()
         return report
+    }
+}
+
+/// How far hearing soundtracks has gone, in a few words: `0:50/1:51 of film · 3.6× · 0:17 left`.
+enum TranscriptionStatus {
+    static func text(_ step: TranscriptionProgress) -> String {
+        var parts = ["\(Timecode.clock(step.heard))/\(Timecode.clock(step.total)) of film"]
+        if step.films > 1 { parts.append("film \(step.film) of \(step.films)") }
+        if let speed = step.speed, let remaining = step.remaining {
+            parts.append(String(format: "%.1f× real time", speed))
+            parts.append("ETA \(Timecode.clock(remaining))")
+        }
+        return parts.joined(separator: " · ")
     }
 }
 
@@ -84,6 +141,7 @@ struct IndexSummary {
         if report.cuesWritten > 0 {
             lines.append("\(report.cuesWritten) cues read, \(report.spokenCuesWritten) of them spoken lines.")
         }
+        lines += transcription
         if !report.skipped.isEmpty {
             lines.append("Skipped \(report.skipped.count):")
             lines += report.skipped.map { "  \($0.path): \($0.reason)" }
@@ -107,7 +165,36 @@ struct IndexSummary {
                     + "use --subtitles-only to index subtitles alone."
             )
         }
+        if report.interrupted {
+            lines.append("Stopped before the end. Everything finished is kept: run the same command again to go on from there.")
+        }
         lines.append("Library: \(statistics.films) films, \(statistics.cues) cues (\(statistics.spokenCues) spoken) in \(libraryPath)")
         return lines.joined(separator: "\n")
+    }
+
+    /// What became of the films without subtitles: heard, or said once why not and how to.
+    private var transcription: [String] {
+        var lines: [String] = []
+        if let run = report.transcription, run.filmSeconds > 0 {
+            let speed = run.seconds > 0 ? String(format: ", %.1f× real time", run.filmSeconds / run.seconds) : ""
+            let films = report.transcribed.count
+            lines.append(
+                "Heard \(Timecode.clock(run.filmSeconds)) of films without subtitles in \(Timecode.clock(run.seconds))\(speed) "
+                    + "(\(run.model ?? "?") at \(run.service ?? "?")): \(films) \(films == 1 ? "film" : "films") transcribed to the end."
+            )
+        }
+        let left = report.withoutDialogue
+        guard !left.isEmpty else { return lines }
+        let count = "\(left.count) \(left.count == 1 ? "film has" : "films have") no subtitles"
+        if let unavailable = report.transcription?.unavailable {
+            lines.append("\(count) and \(left.count == 1 ? "was" : "were") indexed without dialogue: \(unavailable).")
+            lines.append("To hear their dialogue, \(TranscriptionService.howToStart).")
+            lines += left.prefix(10).map { "  \($0.path)" }
+        } else {
+            lines.append("\(count) and \(left.count == 1 ? "is" : "are") not wholly transcribed yet:")
+            lines += left.prefix(10).map { "  \($0.path): \($0.reason)" }
+        }
+        if left.count > 10 { lines.append("  … and \(left.count - 10) more (see --json)") }
+        return lines
     }
 }

@@ -41,7 +41,11 @@ struct Search: AsyncParsableCommand {
         }
         for (rank, clip) in clips.enumerated() {
             let score = clip.score.map { String(format: "%.2f", $0) } ?? "-"
-            print("\(rank + 1). \(clip.filmTitle)  \(Timecode.format(clip.start))–\(Timecode.format(clip.end))  score \(score)  clip \(clip.id)")
+            // A line heard in the soundtrack rather than read from subtitles may be misheard.
+            let heard = clip.transcribed ? "  (transcribed)" : ""
+            print(
+                "\(rank + 1). \(clip.filmTitle)  \(Timecode.format(clip.start))–\(Timecode.format(clip.end))  score \(score)  clip \(clip.id)\(heard)"
+            )
             print("   " + clip.text.split(separator: "\n").joined(separator: "\n   "))
         }
     }

@@ -24,16 +24,24 @@ final class ProgressDisplay: Sendable {
 
     /// Reports that `completed` of `total` steps are done; `label` says what the last one was.
     func update(completed: Int, total: Int, label: String) {
+        update(fraction: total > 0 ? Double(completed) / Double(total) : 1, status: "\(completed)/\(total)", label: label)
+    }
+
+    /// Reports progress measured in anything (seconds of film heard): `fraction` of the work is
+    /// done, `status` says how far in words (`0:50/1:51 of film, ETA 0:14`).
+    func update(fraction: Double, status: String, label: String) {
         state.withLock { state in
             if isTerminal {
                 let width = 28
-                let filled = total > 0 ? width * completed / total : width
+                // A hair added so that 29/100 shows as 29 %, not 28.
+                let done = min(max(fraction, 0), 1) + 1e-9
+                let filled = min(width, Int(Double(width) * done))
                 let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-                let percent = total > 0 ? 100 * completed / total : 100
-                Self.write("\r\u{1B}[2K\(bar) \(percent)% \(completed)/\(total) \(Self.shortened(label, to: 48))")
+                let percent = min(100, Int(100 * done))
+                Self.write("\r\u{1B}[2K\(bar) \(percent)% \(status) \(Self.shortened(label, to: 48))")
                 state.drewBar = true
             } else {
-                Self.write("[\(completed)/\(total)] \(label)\n")
+                Self.write("[\(status)] \(label)\n")
             }
         }
     }
