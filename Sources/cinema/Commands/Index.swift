@@ -36,10 +36,11 @@ struct Index: AsyncParsableCommand {
         let library = try context.openLibrary()
         let display = ProgressDisplay()
         display.note("Indexing \(paths.joined(separator: ", ")) into \(library.path)")
-        let transcriber = TranscriptionService.transcriber(context)
+        let transcriber = try TranscriptionService.transcriber(context)
         let report = try await Self.stoppable(display: display) { [paths, subtitlesOnly] in
             try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display, transcriber: transcriber)
         }
+        await (transcriber as? SupervisedTranscriber)?.stop()
         if json {
             print(try JSONOutput.encode(report))
         } else {
