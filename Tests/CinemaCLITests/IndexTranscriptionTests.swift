@@ -28,7 +28,7 @@ struct IndexTranscriptionTests {
                 "\(output)"
             )
             #expect(output.components(separatedBy: "no subtitles").count == 2, "said once: \(output)")
-            #expect(output.contains("To hear their dialogue, start the model service (cd cinema-models && .venv/bin/python -m cinema_models serve)"))
+            #expect(output.contains("To hear their dialogue, install the model service (script/bootstrap, or cinema-models/install)"))
             #expect(output.contains("  " + films + "/Quiet_Day.mp4\n  " + films + "/Silent_Night.mp4\n"))
 
             let json = try await CinemaExecutable.run(["index", "--json", films], environment: environment)
