@@ -239,6 +239,7 @@ let package = Package(
             dependencies: [
                 "CinemaCore",
                 "CinemaLibrary",
+                "CinemaSpeech",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,6 @@
 import CinemaCore
+import CinemaSpeech
 import Foundation
-import Subprocess
-import SystemPackage
 
 /// The real model service (cinema-models: Whisper on the CPU) for tests that need a lot of
 /// speech heard, such as whole films.
@@ -33,17 +32,21 @@ public enum ModelServiceFixture {
         try await starter.baseURL()
     }
 
+    /// The installation the fixture runs: this repository's `cinema-models` with ``python``.
+    public static var installation: ModelServiceInstallation {
+        ModelServiceInstallation(folder: SharedData.packageRoot + "/cinema-models", python: python)
+    }
+
     private static let starter = Starter()
 
     private actor Starter {
-        private var service: Task<String, any Error>?
+        private var service: ModelService?
 
         func baseURL() async throws -> String {
-            if let service { return try await service.value }
-            // Unstructured on purpose: the service outlives the test that happened to ask first.
-            let started = Task.detached { try await ModelServiceFixture.start() }
-            service = started
-            return try await started.value
+            let service = self.service ?? ModelServiceFixture.start()
+            self.service = service
+            if let url = await service.baseURL(within: .seconds(180)) { return url }
+            throw Failure(description: "cinema-models did not start with \(python): \(await service.state)")
         }
     }
 
@@ -51,49 +54,12 @@ public enum ModelServiceFixture {
         public var description: String
     }
 
-    private enum Event: Sendable {
-        case listening(String)
-        case ended(String)
-    }
-
-    private static func start() async throws -> String {
-        let (events, report) = AsyncStream.makeStream(of: Event.self)
-        // Runs for the rest of the test process: the service's output must be read for as long
-        // as it writes (one line per request), or it would block on a full pipe.
-        Task.detached {
-            var log: [String] = []
-            do {
-                _ = try await Subprocess.run(
-                    .path(FilePath(python)),
-                    arguments: ["-m", "cinema_models", "serve", "--port", "0", "--parent-watch", "--log-level", "warning"],
-                    workingDirectory: FilePath(SharedData.packageRoot + "/cinema-models"),
-                    input: .none,
-                    output: .sequence,
-                    error: .combinedWithOutput
-                ) { execution in
-                    for try await line in execution.standardOutput.strings() {
-                        if let range = line.range(of: "listening on http://") {
-                            let address = line[range.lowerBound...].dropFirst("listening on ".count).prefix { $0 != " " }
-                            report.yield(.listening(address + "/v1"))
-                        } else if log.count < 40 {
-                            log.append(line)
-                        }
-                    }
-                }
-                report.yield(.ended("it exited:\n" + log.joined(separator: "\n")))
-            } catch {
-                report.yield(.ended("\(error)\n" + log.joined(separator: "\n")))
-            }
-            report.finish()
-        }
-        let first = try await Deadline.within(.seconds(180)) {
-            for await event in events { return event }
-            return Event.ended("it wrote nothing")
-        }
-        switch first {
-        case .listening(let url)?: return url
-        case .ended(let why)?: throw Failure(description: "cinema-models did not start with \(python): \(why)")
-        case nil: throw Failure(description: "cinema-models did not say it was listening within 180 s")
-        }
+    /// The service, supervised as `cinema` supervises it (restarted if it dies), for the rest
+    /// of the test process.
+    private static func start() -> ModelService {
+        let service = ModelService(configuration: ModelService.Configuration(installation: installation))
+        // Unstructured on purpose: the service outlives the test that happened to ask first.
+        Task.detached { await service.supervise() }
+        return service
     }
 }
