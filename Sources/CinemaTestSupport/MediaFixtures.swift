@@ -1,3 +1,4 @@
+import CinemaCore
 import CinemaLibrary
 import Foundation
 
@@ -11,6 +12,21 @@ public enum MediaFixtures {
         let path = directory.file("speech-\(UUID().uuidString).wav")
         _ = try await espeak.run(["-v", voice, "-s", "150", "-w", path, "--", text], outputLimit: 1 << 16, timeout: .seconds(60))
         return try await audioSamples(of: path)
+    }
+
+    /// `text` spoken as by ``speech(_:voice:in:)``, without espeak-ng's own silence at either
+    /// end, so that a test's pauses are the ones it sets.
+    public static func audibleSpeech(_ text: String, in directory: TemporaryDirectory) async throws -> [Int16] {
+        let samples = try await speech(text, in: directory)
+        guard let range = WAVFile(sampleRate: 16_000, samples: samples).audibleRange(threshold: 400) else {
+            throw NothingAudible(text: text)
+        }
+        return Array(samples[range])
+    }
+
+    public struct NothingAudible: Error, CustomStringConvertible {
+        public var text: String
+        public var description: String { "espeak-ng said nothing audible for \"\(text)\"" }
     }
 
     public struct SubtitleTrack: Sendable {

@@ -12,11 +12,13 @@ public final class RoomTestClient: Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case timedOut(waitingFor: String, seen: [String])
         case closed(waitingFor: String, seen: [String])
+        case noClipID(RoomMessage)
 
         public var description: String {
             switch self {
             case .timedOut(let what, let seen): "Timed out waiting for \(what); last received: \(seen.suffix(6))"
             case .closed(let what, let seen): "The socket closed while waiting for \(what); last received: \(seen.suffix(6))"
+            case .noClipID(let message): "A play-clip came without a clip id: \(message)"
             }
         }
     }
@@ -109,6 +111,20 @@ public final class RoomTestClient: Sendable {
         try await next(within: limit, description: serverType.map { "\(type)/\($0)" } ?? type) { message in
             message.type == type && (serverType == nil || message.serverMessageType == serverType)
         }
+    }
+
+    /// Opens like every device does (`client-ready`), plays the greeting through (started,
+    /// ended) and waits until the microphone is open again: where a turn can begin. Returns
+    /// the greeting.
+    @discardableResult
+    public func readyPastGreeting() async throws -> RoomMessage {
+        try await send(.clientReady())
+        let greeting = try await next("server-message", serverType: "play-clip")
+        guard let clip = greeting.clipID else { throw Failure.noClipID(greeting) }
+        try await send(.clipStarted(clip))
+        try await send(.clipEnded(clip))
+        _ = try await next("user-mute-stopped")
+        return greeting
     }
 
     /// Opens like every device does (`client-ready`), then waits for the server to close the

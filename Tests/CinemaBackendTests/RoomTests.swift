@@ -218,12 +218,7 @@ struct RoomTests {
         try await BackendHarness.withBackend(configuration: configuration) { backend in
             let session = try await backend.connect()
             let greeting = try await RoomTestClient.connect(to: session.deviceURL) { device in
-                try await device.send(.clientReady())
-                let clip = try await device.next("server-message", serverType: "play-clip")
-                try await device.send(.clipStarted(try #require(clip.clipID)))
-                try await device.send(.clipEnded(try #require(clip.clipID)))
-                _ = try await device.next("user-mute-stopped")
-                return clip.clipID
+                try await device.readyPastGreeting().clipID
             }.0
             #expect(greeting != nil)
             // Back within the grace period: no second greeting, and turns work.

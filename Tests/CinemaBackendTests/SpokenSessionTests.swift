@@ -97,11 +97,7 @@ struct SpokenSessionTests {
             let session = try await backend.connect()
             let (seen, _) = try await RoomTestClient.connect(to: session.roomURL + "?role=observer&token=" + backend.operatorToken) { observer in
                 try await RoomTestClient.connect(to: session.deviceURL) { device in
-                    try await device.send(.clientReady())
-                    let greeting = try await device.next("server-message", serverType: "play-clip")
-                    try await device.send(.clipStarted(try #require(greeting.clipID)))
-                    try await device.send(.clipEnded(try #require(greeting.clipID)))
-                    _ = try await device.next("user-mute-stopped")
+                    try await device.readyPastGreeting()
                     for frame in Self.frames(of: speech) { try await device.send(binary: frame) }
                     _ = try await device.next("user-stopped-speaking", within: .seconds(30))
                     // Still in the room and still answering typed turns.

@@ -10,10 +10,6 @@ import Testing
 /// and kept when they do not, so that little of Whisper's time is left after the stop hangover.
 @Suite("Rooms heard by Whisper")
 struct WhisperSessionTests {
-    static func audible(_ samples: [Int16]) throws -> [Int16] {
-        let range = try #require(WAVFile(sampleRate: 16_000, samples: samples).audibleRange(threshold: 400))
-        return Array(samples[range])
-    }
 
     @Test("A question with a pause in it is heard whole; the guess at the final pause leaves little to wait for")
     func pauseThenMore() async throws {
@@ -28,8 +24,8 @@ struct WhisperSessionTests {
         // Without espeak's own silence at either end, so that the pause is the one set here.
         let (first, second) = try await TemporaryDirectory.with { directory in
             (
-                try Self.audible(try await MediaFixtures.speech("tell me", in: directory)),
-                try Self.audible(try await MediaFixtures.speech("a story about the sea", in: directory))
+                try await MediaFixtures.audibleSpeech("tell me", in: directory),
+                try await MediaFixtures.audibleSpeech("a story about the sea", in: directory)
             )
         }
         let silence = { (seconds: Double) in [Int16](repeating: 0, count: Int(seconds * 16_000)) }
@@ -39,11 +35,7 @@ struct WhisperSessionTests {
         try await BackendHarness.withBackend(speech: stage) { backend in
             let session = try await backend.connect()
             try await RoomTestClient.connect(to: session.deviceURL) { device in
-                try await device.send(.clientReady())
-                let greeting = try await device.next("server-message", serverType: "play-clip")
-                try await device.send(.clipStarted(try #require(greeting.clipID)))
-                try await device.send(.clipEnded(try #require(greeting.clipID)))
-                _ = try await device.next("user-mute-stopped")
+                try await device.readyPastGreeting()
                 let clock = ContinuousClock()
                 var next = clock.now
                 for frame in SpokenSessionTests.frames(of: microphone) {

@@ -49,11 +49,7 @@ struct ServeTests {
                 let id = try #require(connect.json["identifier"]?.stringValue)
                 let deviceURL = try #require(connect.json["room_url"]?.stringValue) + "?token=" + (connect.json["token"]?.stringValue ?? "")
                 let (clips, _) = try await RoomTestClient.connect(to: deviceURL) { device in
-                    try await device.send(.clientReady())
-                    let greeting = try await device.next("server-message", serverType: "play-clip")
-                    try await device.send(.clipStarted(try #require(greeting.clipID)))
-                    try await device.send(.clipEnded(try #require(greeting.clipID)))
-                    _ = try await device.next("user-mute-stopped")
+                    let greeting = try await device.readyPastGreeting()
                     try await device.send(.sendText("Who are you?"))
                     let answer = try await device.next("server-message", serverType: "play-clip")
                     // What the backend has sent, it has saved: read the log, then kill it.

@@ -131,18 +131,13 @@ struct SeededGenerator: RandomNumberGenerator {
 
 @Suite("Voice activity: pauses")
 struct VoicePauseTests {
-    /// The sound of `samples`, without the silence before and after it.
-    static func audible(_ samples: [Int16]) throws -> [Int16] {
-        let range = try #require(WAVFile(sampleRate: 16_000, samples: samples).audibleRange(threshold: 400))
-        return Array(samples[range])
-    }
 
     @Test("With pauseSeconds, a pause is told once, as the utterance would end there; a visitor who goes on gets a later end")
     func pauses() async throws {
         try await TemporaryDirectory.with { directory in
             // Without espeak's own silence at either end, so that the pauses are the ones set here.
-            let first = try VoicePauseTests.audible(try await MediaFixtures.speech("tell me", in: directory))
-            let second = try VoicePauseTests.audible(try await MediaFixtures.speech("a story", in: directory))
+            let first = try await MediaFixtures.audibleSpeech("tell me", in: directory)
+            let second = try await MediaFixtures.audibleSpeech("a story", in: directory)
             // A 0.5 s pause (past the 0.3 s that starts a guess, short of the 0.8 s that ends
             // the utterance), then the rest, then silence.
             let samples = VoiceActivityTests.silence(1) + first + VoiceActivityTests.silence(0.5) + second + VoiceActivityTests.silence(2)
