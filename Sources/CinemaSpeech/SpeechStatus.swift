@@ -20,9 +20,6 @@ public struct SpeechStatus: Sendable, Equatable, Codable {
         self.note = note
     }
 
-    /// Whether visitors are heard by the engine meant to hear them.
-    public var isWell: Bool { service == nil || service == "ready" }
-
     /// The status of Whisper through the supervised service, with `fallback` hearing meanwhile.
     public static func of(_ service: ModelService, fallback: String?) async -> SpeechStatus {
         let state = await service.state

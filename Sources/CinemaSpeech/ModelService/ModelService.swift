@@ -232,14 +232,14 @@ public actor ModelService {
             processID = nil
             let status = result.terminationStatus.shellStatus
             if status == Self.badWeightsStatus {
-                return Ending(reason: log.lastErrors.last ?? "its weights are missing or damaged (exit \(status))", badWeights: true)
+                return Ending(reason: log.lastError ?? "its weights are missing or damaged (exit \(status))", badWeights: true)
             }
             if status > 128 {
                 let signal = status - 128
                 let why = signal == 9 ? "; out of memory, or killed by hand" : ""
                 return Ending(reason: "it was killed by signal \(signal)\(why)")
             }
-            return Ending(reason: "it exited with status \(status)" + (log.lastErrors.last.map { ": \($0)" } ?? ""))
+            return Ending(reason: "it exited with status \(status)" + (log.lastError.map { ": \($0)" } ?? ""))
         } catch {
             processID = nil
             return Ending(reason: "it could not be started with \(installation.python): \(error)", badWeights: true)

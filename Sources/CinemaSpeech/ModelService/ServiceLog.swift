@@ -2,11 +2,11 @@ import CinemaCore
 import Foundation
 import Synchronization
 
-/// The model service's output: written to its rotating log file, and the last lines of its error
+/// The model service's output: written to its rotating log file, and the last line of its error
 /// output kept to say why it stopped (the service names a bad weight file there).
 final class ServiceLog: Sendable {
     private let file: RotatingLog?
-    private let recent = Mutex<[String]>([])
+    private let lastErrorLine = Mutex<String?>(nil)
 
     init(path: String?) {
         if let path {
@@ -23,12 +23,8 @@ final class ServiceLog: Sendable {
         let line = line.trimmingCharacters(in: .newlines)
         guard !line.isEmpty else { return }
         file?.write(line: line)
-        guard isError else { return }
-        recent.withLock { lines in
-            lines.append(line)
-            if lines.count > 20 { lines.removeFirst() }
-        }
+        if isError { lastErrorLine.withLock { $0 = line } }
     }
 
-    var lastErrors: [String] { recent.withLock { $0 } }
+    var lastError: String? { lastErrorLine.withLock { $0 } }
 }
