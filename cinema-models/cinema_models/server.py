@@ -103,6 +103,9 @@ def host_name(header: str) -> str:
 class Handler(BaseHTTPRequestHandler):
     server_version = f"cinema-models/{VERSION}"
     protocol_version = "HTTP/1.1"
+    # A caller that stops sending mid-request (or keeps an idle connection) frees its thread
+    # after this many seconds instead of holding it for ever.
+    timeout = 60
     service: Service  # set on the subclass made by `serve`
 
     def log_message(self, format, *args):  # noqa: A002 — the standard library's name
