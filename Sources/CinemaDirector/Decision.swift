@@ -18,18 +18,66 @@ public struct Decision: Sendable, Codable, Equatable {
         case curator
     }
 
+    /// The ways a director comes to a candidate. A type rather than words in a note, so that
+    /// evaluations, the dashboard and the rules can tell them apart.
+    public enum CandidateKind: String, Sendable, Codable, Equatable, CaseIterable {
+        /// The line that follows, in its film, a line like the visitor's.
+        case reply
+        /// A short line that takes up the visitor's own word and reacts ("Tired?").
+        case retort
+        /// The visitor's sentence turned around ("You're stupid." → "I'm not stupid!").
+        case reflection
+        /// A fitting reaction to thanks, distress, a rebuke or a bare "yes".
+        case reaction
+        /// A greeting, farewell or "what?" line from its pool.
+        case pool
+        /// A clip a language model found with its search tool.
+        case pick
+    }
+
+    /// A library line that resembles what the visitor said, and how it was found: by its words
+    /// (full-text search), by its meaning (sentence embeddings), or both.
+    public struct Match: Sendable, Codable, Equatable {
+        public var clipID: Int64
+        public var text: String
+        /// Relevance among the full-text search's hits, 0…1 (1 is the best hit); `nil` when the
+        /// words did not find it.
+        public var lexical: Double?
+        /// Cosine similarity of meaning, −1…1; `nil` when meaning did not find it (or no
+        /// embeddings are available).
+        public var semantic: Double?
+
+        public init(clipID: Int64, text: String, lexical: Double? = nil, semantic: Double? = nil) {
+            self.clipID = clipID
+            self.text = text
+            self.lexical = lexical
+            self.semantic = semantic
+        }
+
+        /// "words", "meaning" or "words and meaning": what found it, for people.
+        public var foundBy: String {
+            switch (lexical != nil, semantic != nil) {
+            case (true, true): "words and meaning"
+            case (false, true): "meaning"
+            default: "words"
+            }
+        }
+    }
+
     public struct Candidate: Sendable, Codable, Equatable {
         public var clip: Clip
         public var score: Double
+        public var kind: CandidateKind
         /// The line the visitor's words matched, whose reply `clip` is (retrieval director).
-        public var matched: String?
+        public var match: Match?
         /// Why the score was raised or lowered, or why the candidate was left out.
         public var notes: [String]
 
-        public init(clip: Clip, score: Double, matched: String? = nil, notes: [String] = []) {
+        public init(clip: Clip, score: Double, kind: CandidateKind, match: Match? = nil, notes: [String] = []) {
             self.clip = clip
             self.score = score
-            self.matched = matched
+            self.kind = kind
+            self.match = match
             self.notes = notes
         }
     }
@@ -54,6 +102,11 @@ public struct Decision: Sendable, Codable, Equatable {
     public var timings: Timings
     /// Set when the chosen director could not answer and another did, with the reason.
     public var fallbackReason: String?
+
+    /// The candidate that was played, when the director weighed it among others.
+    public var chosen: Candidate? {
+        candidates.first { $0.clip.id == clip.id }
+    }
 
     public init(
         clip: Clip,

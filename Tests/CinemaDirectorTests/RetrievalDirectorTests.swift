@@ -18,7 +18,9 @@ struct RetrievalDirectorTests {
             #expect(decision.reasoning.contains("“Do you believe in ghosts?”"))
             #expect(decision.reasoning.contains("Only on Tuesdays."))
             #expect(decision.queries.first == "Do you believe in ghosts?")
-            #expect(decision.candidates.contains { $0.clip.id == decision.clip.id && $0.matched == "Do you believe in ghosts?" })
+            #expect(
+                decision.candidates.contains { $0.clip.id == decision.clip.id && $0.kind == .reply && $0.match?.text == "Do you believe in ghosts?" }
+            )
             #expect(decision.timings.totalMilliseconds > 0)
         }
     }

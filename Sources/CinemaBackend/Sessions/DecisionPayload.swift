@@ -66,13 +66,21 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
         public var filmTitle: String
         public var text: String
         public var score: Double
+        /// How the director came to it: `reply`, `retort`, `reflection`, `reaction`, `pool`, `pick`.
+        public var kind: String
+        /// The library line like the visitor's whose reply this is.
         public var matched: String?
+        /// What found that line: `words`, `meaning` or `words and meaning`, and how closely.
+        public var foundBy: String?
+        public var lexical: Double?
+        public var semantic: Double?
         public var notes: [String]
 
         enum CodingKeys: String, CodingKey {
             case clipID = "clip_id"
             case filmTitle = "film_title"
-            case text, score, matched, notes
+            case foundBy = "found_by"
+            case text, score, kind, matched, lexical, semantic, notes
         }
     }
 
@@ -144,8 +152,12 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
                 clipID: $0.clip.id,
                 filmTitle: $0.clip.filmTitle,
                 text: $0.clip.text,
-                score: ($0.score * 1000).rounded() / 1000,
-                matched: $0.matched,
+                score: Self.rounded($0.score),
+                kind: $0.kind.rawValue,
+                matched: $0.match?.text,
+                foundBy: $0.match?.foundBy,
+                lexical: $0.match?.lexical.map(Self.rounded),
+                semantic: $0.match?.semantic.map(Self.rounded),
                 notes: $0.notes
             )
         }
@@ -158,6 +170,10 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
             sttMilliseconds: speech?.sttMilliseconds
         )
         fallbackReason = decision.fallbackReason
+    }
+
+    private static func rounded(_ value: Double) -> Double {
+        (value * 1000).rounded() / 1000
     }
 
     enum CodingKeys: String, CodingKey {

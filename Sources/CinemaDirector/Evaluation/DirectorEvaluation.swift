@@ -12,9 +12,12 @@ public enum DirectorEvaluation {
         public var session: Int
         public var utterance: String
         public var kind: Decision.Kind
-        /// How the answer was found: `matched reply`, `retort`, `reflection`, `reaction`,
-        /// `greeting back`, `fallback`, `farewell`, `model`.
+        /// How the answer was found: `reply (words)`, `reply (meaning)`, `reply (words and
+        /// meaning)`, `retort`, `reflection`, `reaction`, `greeting back`, `fallback`, `farewell`,
+        /// `model`.
         public var path: String
+        /// The library line like the visitor's that the answer follows, when it is a reply.
+        public var matched: String?
         public var answer: String
         public var film: String
         public var speechSeconds: Double
@@ -44,11 +47,12 @@ public enum DirectorEvaluation {
         public var summary: Summary
     }
 
-    /// Utterances from a file: one a line; blank lines and `#` comments are skipped.
+    /// Utterances from a file: one a line, or `category<TAB>utterance`; blank lines and `#`
+    /// comments are skipped.
     public static func utterances(fromFile path: String) throws -> [String] {
         try String(contentsOfFile: path, encoding: .utf8)
             .split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { line in (line.split(separator: "\t").last.map(String.init) ?? "").trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
@@ -87,6 +91,7 @@ public enum DirectorEvaluation {
                         utterance: utterance,
                         kind: decision.kind,
                         path: path(of: decision),
+                        matched: decision.chosen?.match?.text,
                         answer: decision.clip.text,
                         film: decision.clip.filmTitle,
                         speechSeconds: decision.clip.cueEnd - decision.clip.cueStart,
@@ -114,8 +119,7 @@ public enum DirectorEvaluation {
     }
 }
 
-/// Which of the retrieval director's ways of answering produced a decision, read from the
-/// chosen candidate's notes.
+/// Which of the director's ways of answering produced a decision.
 private func path(of decision: Decision) -> String {
     switch decision.kind {
     case .fallback: return "fallback"
@@ -125,16 +129,13 @@ private func path(of decision: Decision) -> String {
     case .curator: return "curator"
     case .reply: break
     }
-    // A greeting answered from the pool carries pool candidates, without notes.
-    guard let chosen = decision.candidates.first(where: { $0.clip.id == decision.clip.id }), !chosen.notes.isEmpty || chosen.matched != nil else {
-        return "greeting back"
+    guard let chosen = decision.chosen else { return "other" }
+    switch chosen.kind {
+    case .reply: return "reply (\(chosen.match?.foundBy ?? "words"))"
+    case .pool: return "greeting back"
+    case .pick: return "model"
+    case .retort, .reflection, .reaction: return chosen.kind.rawValue
     }
-    if chosen.matched != nil { return "matched reply" }
-    let notes = chosen.notes.joined(separator: " ")
-    if notes.contains("fitting reaction") { return "reaction" }
-    if notes.contains("turned around") { return "reflection" }
-    if notes.contains("takes up") { return "retort" }
-    return "other"
 }
 
 extension Optional {

@@ -121,7 +121,9 @@ public struct LLMDirector: Director {
                     reasoning: "The \(name) model (\(model.model)) searched for \(queries.map { "“\($0)”" }.joined(separator: ", ")) "
                         + "and chose “\(clip.text)” from \(clip.filmTitle): \(why)",
                     queries: queries,
-                    candidates: offered.values.sorted { $0.id < $1.id }.prefix(20).map { Decision.Candidate(clip: $0, score: $0.score ?? 0) },
+                    candidates: offered.values.sorted { $0.id < $1.id }.prefix(20).map {
+                        Decision.Candidate(clip: $0, score: $0.score ?? 0, kind: .pick)
+                    },
                     timings: timings
                 )
             }

@@ -106,18 +106,19 @@ public actor RetrievalDirector: Director {
             if repliesSeen.insert(match.id).inserted {
                 switch rules.judgeRetort(line: match, relevance: relevance, utterance: heard, context: context) {
                 case .scored(let score, let notes):
-                    scored.append(Decision.Candidate(clip: match, score: score, matched: nil, notes: notes))
+                    scored.append(Decision.Candidate(clip: match, score: score, kind: .retort, notes: notes))
                 case .excluded:
                     // Most matches are not retorts; listing them all would bury the real candidates.
                     break
                 }
             }
             guard let reply = replies[match.id], repliesSeen.insert(reply.id).inserted else { continue }
+            let found = Decision.Match(clipID: match.id, text: match.text, lexical: relevance)
             switch rules.judge(reply: reply, match: match, relevance: relevance, utterance: heard, context: context) {
             case .scored(let score, let notes):
-                scored.append(Decision.Candidate(clip: reply, score: score, matched: match.text, notes: notes))
+                scored.append(Decision.Candidate(clip: reply, score: score, kind: .reply, match: found, notes: notes))
             case .excluded(let reason):
-                excluded.append(Decision.Candidate(clip: reply, score: 0, matched: match.text, notes: [reason]))
+                excluded.append(Decision.Candidate(clip: reply, score: 0, kind: .reply, match: found, notes: [reason]))
             }
         }
         // The visitor's sentence turned around: a line that says it is itself an answer.
@@ -132,9 +133,9 @@ public actor RetrievalDirector: Director {
                 let relevance = best > 0 ? (line.score ?? 0) / best : 0
                 switch rules.judgeReflection(line: line, relevance: relevance, reflected: reflected, utterance: heard, context: reflectionContext) {
                 case .scored(let score, let notes):
-                    scored.append(Decision.Candidate(clip: line, score: score, matched: nil, notes: notes))
+                    scored.append(Decision.Candidate(clip: line, score: score, kind: .reflection, notes: notes))
                 case .excluded(let reason):
-                    excluded.append(Decision.Candidate(clip: line, score: 0, notes: [reason]))
+                    excluded.append(Decision.Candidate(clip: line, score: 0, kind: .reflection, notes: [reason]))
                 }
             }
         }
@@ -146,7 +147,12 @@ public actor RetrievalDirector: Director {
             // A pool line may already have been weighed as a retort and left out; as a reaction it counts.
             if let line = usable.randomElement(using: &random), !scored.contains(where: { $0.clip.id == line.id }) {
                 scored.append(
-                    Decision.Candidate(clip: line, score: configuration.reactionScore, notes: ["a fitting reaction to \(reaction.rawValue)"])
+                    Decision.Candidate(
+                        clip: line,
+                        score: configuration.reactionScore,
+                        kind: .reaction,
+                        notes: ["a fitting reaction to \(reaction.rawValue)"]
+                    )
                 )
                 queriesUsed += configuration.reactionQueries[reaction] ?? []
             }
@@ -231,7 +237,7 @@ public actor RetrievalDirector: Director {
             director: name,
             reasoning: reasoning,
             queries: queries,
-            candidates: usable.prefix(10).map { Decision.Candidate(clip: $0, score: 1) },
+            candidates: usable.prefix(10).map { Decision.Candidate(clip: $0, score: 1, kind: .pool) },
             timings: timings
         )
     }
@@ -360,17 +366,20 @@ public actor RetrievalDirector: Director {
     static func reasoning(heard: ReplyRules.Utterance, chosen: Decision.Candidate, rank: Int, of total: Int) -> String {
         let clip = chosen.clip
         var parts = ["Heard \(quoted(heard.text))."]
-        if let matched = chosen.matched {
+        if let match = chosen.match {
             parts.append(
-                "It resembles \(quoted(matched)), which in \(clip.filmTitle) is answered by \(quoted(clip.text)) "
+                "It resembles \(quoted(match.text)) (found by \(match.foundBy)), which in \(clip.filmTitle) is answered by \(quoted(clip.text)) "
                     + "at \(Timecode.format(clip.cueStart)) (\(ReplyRules.seconds(clip.cueEnd - clip.cueStart)) s)."
             )
-        } else if let reaction = chosen.notes.first, reaction.hasPrefix("a fitting reaction") {
-            parts.append("\(quoted(clip.text)) from \(clip.filmTitle) is \(reaction).")
-        } else if chosen.notes.first?.hasPrefix("takes up") == true {
-            parts.append("\(quoted(clip.text)) in \(clip.filmTitle) at \(Timecode.format(clip.cueStart)) reacts to the visitor's own word.")
         } else {
-            parts.append("Turned around, it is said back by \(quoted(clip.text)) in \(clip.filmTitle) at \(Timecode.format(clip.cueStart)).")
+            switch chosen.kind {
+            case .reaction:
+                parts.append("\(quoted(clip.text)) from \(clip.filmTitle) is \(chosen.notes.first ?? "a fitting reaction").")
+            case .retort:
+                parts.append("\(quoted(clip.text)) in \(clip.filmTitle) at \(Timecode.format(clip.cueStart)) reacts to the visitor's own word.")
+            default:
+                parts.append("Turned around, it is said back by \(quoted(clip.text)) in \(clip.filmTitle) at \(Timecode.format(clip.cueStart)).")
+            }
         }
         if !chosen.notes.isEmpty { parts.append("Notes: \(chosen.notes.joined(separator: "; ")).") }
         parts.append(

@@ -141,6 +141,15 @@ function transcribedTag() {
   return tag;
 }
 
+// The film line like the visitor's that an answer follows, and what found it: its words
+// (full-text search), its meaning (embeddings), or both.
+function matchText(candidate) {
+  const closeness = [];
+  if (typeof candidate.lexical === "number") closeness.push(`words ${candidate.lexical.toFixed(2)}`);
+  if (typeof candidate.semantic === "number") closeness.push(`meaning ${candidate.semantic.toFixed(2)}`);
+  return `“${candidate.matched}”, found by ${candidate.found_by || "words"} (${closeness.join(", ")})`;
+}
+
 function decisionEntry(event) {
   const d = event.data;
   dashboard.decisions.set(d.clip.id, d);
@@ -165,10 +174,14 @@ function decisionEntry(event) {
   why.appendChild(element("p", "reasoning", d.reasoning || "(no reasoning given)"));
   if (d.fallback_reason) why.appendChild(element("p", "", "Fallback: " + d.fallback_reason));
   if (d.queries && d.queries.length) why.appendChild(element("p", "", "Searched: " + d.queries.join(" · ")));
+  const chosen = (d.candidates || []).find((c) => c.clip_id === d.clip.id);
+  if (chosen && chosen.matched) item.appendChild(element("div", "meta led", "Led by " + matchText(chosen)));
   if (d.candidates && d.candidates.length) {
     const list = element("ol");
     for (const candidate of d.candidates) {
-      list.appendChild(element("li", "", `${candidate.film_title}: “${candidate.text}” (${candidate.score})`));
+      const kind = candidate.kind ? ` · ${candidate.kind}` : "";
+      const led = candidate.matched ? ` · after ${matchText(candidate)}` : "";
+      list.appendChild(element("li", "", `${candidate.film_title}: “${candidate.text}” (${candidate.score}${kind}${led})`));
     }
     why.appendChild(list);
   }

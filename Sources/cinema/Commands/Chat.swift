@@ -83,8 +83,20 @@ struct ChatOutput: Sendable {
                 + "\(String(format: "%.1f", decision.timings.totalMilliseconds)) ms]",
         ]
         if let fallback = decision.fallbackReason { lines.append("       fell back: \(fallback)") }
+        if let chosen = decision.chosen, let match = chosen.match {
+            lines.append("       led by: \(Self.describe(match))")
+        }
         lines.append("       why: \(decision.reasoning)")
         write(lines.joined(separator: "\n") + "\n")
+    }
+
+    /// "“What is your name?” found by words and meaning (words 1.00, meaning 0.83)".
+    static func describe(_ match: Decision.Match) -> String {
+        var closeness: [String] = []
+        if let lexical = match.lexical { closeness.append("words \(String(format: "%.2f", lexical))") }
+        if let semantic = match.semantic { closeness.append("meaning \(String(format: "%.2f", semantic))") }
+        let line = match.text.split(separator: "\n").joined(separator: " / ")
+        return "“\(line)” found by \(match.foundBy) (\(closeness.joined(separator: ", ")))"
     }
 
     func note(_ text: String) {
