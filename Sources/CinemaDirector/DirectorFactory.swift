@@ -4,18 +4,25 @@ public import Configuration
 public import Logging
 
 /// Builds the director the configuration asks for (`director.kind`: retrieval, openai,
-/// anthropic). Language-model directors fall back to a retrieval director they own.
+/// anthropic). Language-model directors fall back to a retrieval director they own. With
+/// `meaning`, both find lines by what they mean as well as by their words.
 public enum DirectorFactory {
     public static func make(
         reader: ConfigReader,
         library: LibraryDatabase,
         home: CinemaHome,
         logger: Logger,
-        cooldown: ClipCooldown? = nil
+        cooldown: ClipCooldown? = nil,
+        meaning: MeaningSearch? = nil
     )
         throws(DirectorSetupError) -> any Director
     {
-        let retrieval = RetrievalDirector(library: library, configuration: RetrievalConfiguration(reader: reader), cooldown: cooldown)
+        let retrieval = RetrievalDirector(
+            library: library,
+            configuration: RetrievalConfiguration(reader: reader),
+            cooldown: cooldown,
+            meaning: meaning
+        )
         let kind = reader.string(forKey: "director.kind", default: "retrieval").lowercased()
         let model: any ChatModel
         switch kind {
@@ -46,6 +53,7 @@ public enum DirectorFactory {
             model: model,
             fallback: retrieval,
             library: library,
+            meaning: meaning,
             systemPrompt: try DirectorPrompt.load(from: promptPath),
             configuration: LLMConfiguration(reader: reader),
             logger: logger

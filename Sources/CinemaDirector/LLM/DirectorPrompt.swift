@@ -16,10 +16,12 @@ public enum DirectorPrompt {
 
         For each thing the visitor says:
         1. Think of what a person in a film would say back to them.
-        2. Call search_video_clips once or twice with the words you would like to hear (the search matches spoken \
-        words, so write a line of dialogue, not a description of a scene).
-        3. Call play_video_clip exactly once with the clip_id of the best answer among the clips the search returned, \
-        and one sentence of reasoning for the operator.
+        2. Call search_video_clips once or twice. Two ways work best: search for what the visitor said (or a line \
+        like it) and look at each clip's `reply`, the line a character said back to it in the film; or search for \
+        the words you would like to hear back (write a line of dialogue, not a description of a scene). Use mode \
+        "meaning" to find lines that mean the same in other words.
+        3. Call play_video_clip exactly once with the clip_id of the best answer among the clips and replies the \
+        search returned, and one sentence of reasoning for the operator.
 
         Never invent a clip_id. Never play a clip you have already played in this conversation. Prefer short lines \
         that make sense on their own; avoid lines full of character names or plot that the visitor knows nothing about.

@@ -35,13 +35,14 @@ public struct LLMDirector: Director {
         model: any ChatModel,
         fallback: any Director,
         library: LibraryDatabase,
+        meaning: MeaningSearch? = nil,
         systemPrompt: String,
         configuration: LLMConfiguration = LLMConfiguration(),
         logger: Logger
     ) {
         self.model = model
         self.fallback = fallback
-        self.tools = ClipTools(library: library)
+        self.tools = ClipTools(library: library, meaning: meaning)
         self.systemPrompt = systemPrompt
         self.configuration = configuration
         self.logger = logger
@@ -158,16 +159,28 @@ public struct LLMDirector: Director {
                     continue
                 }
                 let limit = call.arguments["limit"]?.int64Value.map { Int($0) } ?? configuration.searchLimit
+                guard let mode = ClipTools.Mode(rawValue: call.arguments["mode"]?.stringValue ?? ClipTools.Mode.words.rawValue) else {
+                    messages.append(.toolResult(callID: call.id, name: call.name, content: "mode must be words or meaning.", isError: true))
+                    continue
+                }
                 let searched = clock.now
-                let found: [Clip]
+                let found: [ClipTools.Found]
                 do {
-                    found = try await tools.search(description, limit: limit, excluding: conversation.playedClipIDs)
+                    found = try await tools.search(description, mode: mode, limit: limit, excluding: conversation.playedClipIDs)
+                } catch .meaning(let reason) {
+                    // The model can read this and search by words instead.
+                    messages.append(.toolResult(callID: call.id, name: call.name, content: ClipTools.SearchError.meaning(reason).description, isError: true))
+                    continue
                 } catch {
                     throw .library(error.description)
                 }
                 timings.searchMilliseconds += (clock.now - searched) / .milliseconds(1)
-                queries.append(description)
-                for clip in found { offered[clip.id] = clip }
+                queries.append(mode == .meaning ? "meaning: \(description)" : description)
+                // A match's reply is offered as much as the match: it is often the answer.
+                for entry in found {
+                    offered[entry.clip.id] = entry.clip
+                    if let reply = entry.reply { offered[reply.id] = reply }
+                }
                 messages.append(.toolResult(callID: call.id, name: call.name, content: ClipTools.describe(found), isError: false))
             }
             logger.debug("Model searched", metadata: ["director.round": "\(round)", "director.offered": "\(offered.count)"])

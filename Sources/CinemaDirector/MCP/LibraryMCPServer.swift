@@ -14,9 +14,9 @@ public struct LibraryMCPServer: Sendable {
     let director: RetrievalDirector
     let logger: Logger
 
-    public init(library: LibraryDatabase, director: RetrievalDirector, logger: Logger) {
+    public init(library: LibraryDatabase, director: RetrievalDirector, meaning: MeaningSearch? = nil, logger: Logger) {
         self.library = library
-        self.tools = ClipTools(library: library)
+        self.tools = ClipTools(library: library, meaning: meaning)
         self.director = director
         self.logger = logger
     }
@@ -49,7 +49,11 @@ public struct LibraryMCPServer: Sendable {
                 }
                 let limit = arguments["limit"].flatMap(Self.integer) ?? 8
                 guard (1...20).contains(limit) else { return Self.error("`limit` must be between 1 and 20, not \(limit).") }
-                return Self.text(ClipTools.describe(try await tools.search(description, limit: limit)))
+                let modeName = arguments["mode"]?.stringValue ?? ClipTools.Mode.words.rawValue
+                guard let mode = ClipTools.Mode(rawValue: modeName) else {
+                    return Self.error("`mode` must be words or meaning, not \(modeName).")
+                }
+                return Self.text(ClipTools.describe(try await tools.search(description, mode: mode, limit: limit)))
             case ClipTools.getClip.name:
                 guard let id = arguments["clip_id"].flatMap(Self.integer) else {
                     return Self.error("get_clip needs an integer `clip_id`, as returned by search_video_clips.")

@@ -2,9 +2,14 @@ import CinemaLibrary
 
 /// Broad kinds of remark that have a fitting reaction whatever their words: thanks get "You're
 /// welcome", distress gets "Don't worry", a rebuke gets "How dare you!", a bare "yes" gets "Are
-/// you sure?". The reactions are lines searched for in the library, like the greetings.
-public enum Reaction: String, Sendable, CaseIterable {
+/// you sure?", good news gets "How wonderful!", praise gets "You're very kind", a question nobody
+/// can answer gets "Who knows?", a request to perform gets "Not now", news of the visitor's own
+/// life gets "Is that so?". The reactions are lines searched for in the library, like the
+/// greetings. The first four are also told by their words; all are told by meaning when the
+/// library has embeddings.
+public enum Reaction: String, Sendable, CaseIterable, Codable {
     case thanks, distress, rebuke, acknowledgement
+    case delight, praise, musing, request, news
 
     /// Which reaction, if any, fits what the visitor said.
     static func detect(_ words: [String]) -> Reaction? {

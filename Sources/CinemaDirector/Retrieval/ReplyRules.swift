@@ -13,10 +13,28 @@ public struct ReplyRules: Sendable {
     /// How close a library line must be to what the visitor said for its reply to count.
     public var minimumSimilarity: Double
 
-    public init(minimumSpeech: Double = 0.8, maximumSpeech: Double = 8, minimumSimilarity: Double = 0.4) {
+    /// Cosine similarities of meaning at or below `meaningFloor` count as unrelated, at or above
+    /// `meaningFull` as saying the same; in between they scale like the words' similarity.
+    public var meaningFloor: Double
+    public var meaningFull: Double
+
+    public init(
+        minimumSpeech: Double = 0.8,
+        maximumSpeech: Double = 8,
+        minimumSimilarity: Double = 0.4,
+        meaningFloor: Double = 0.45,
+        meaningFull: Double = 0.9
+    ) {
         self.minimumSpeech = minimumSpeech
         self.maximumSpeech = maximumSpeech
         self.minimumSimilarity = minimumSimilarity
+        self.meaningFloor = meaningFloor
+        self.meaningFull = meaningFull
+    }
+
+    /// A cosine similarity of meaning on the words' 0…1 scale of closeness.
+    public func meaningCloseness(_ cosine: Double) -> Double {
+        min(1, max(0, (cosine - meaningFloor) / (meaningFull - meaningFloor)))
     }
 
     /// What the visitor said, reduced to what the rules compare.
@@ -55,24 +73,27 @@ public struct ReplyRules: Sendable {
         case excluded(String)
     }
 
-    /// Weighs `reply` as the answer to `utterance`, given that the visitor's words matched
-    /// `match` with relevance `relevance` (0…1, relative to the best match of the search).
-    public func judge(reply: Clip, match: Clip, relevance: Double, utterance: Utterance, context: Context) -> Verdict {
+    /// Weighs `reply` as the answer to `utterance`, given that what the visitor said resembles
+    /// `match`, found by its words, its meaning or both as `found` says.
+    public func judge(reply: Clip, match: Clip, found: Decision.Match, utterance: Utterance, context: Context) -> Verdict {
         if context.playedClipIDs.contains(reply.id) { return .excluded("already played in this session") }
         let speech = reply.cueEnd - reply.cueStart
         if speech < minimumSpeech { return .excluded("too short (\(Self.seconds(speech)) s of speech)") }
         if speech > maximumSpeech { return .excluded("too long (\(Self.seconds(speech)) s of speech)") }
 
         var notes: [String] = []
-        let similarity = Self.similarity(utterance, SearchQuery(match.text))
+        let byWords = Self.similarity(utterance, SearchQuery(match.text))
+        let byMeaning = found.semantic.map(meaningCloseness) ?? 0
+        let similarity = max(byWords, byMeaning)
         // A line that shares a word or two with the visitor is not what they said; its reply
         // would answer something else. Better "What?" than a non sequitur.
         if similarity < minimumSimilarity { return .excluded("matched too loosely (\(String(format: "%.2f", similarity)))") }
-        // "Yes." or "What?" matches a thousand lines; only a line that says just that has a
-        // reply that answers it.
-        if utterance.words.count <= 2 && SearchQuery(match.text).words != utterance.words {
+        // "Yes." or "What?" matches a thousand lines; only a line that says just that (or means
+        // just that) has a reply that answers it.
+        if utterance.words.count <= 2 && SearchQuery(match.text).words != utterance.words && byMeaning < 1 {
             return .excluded("a one- or two-word remark needs a line that says exactly that")
         }
+        let relevance = found.lexical ?? byMeaning
         var score = 0.3 * relevance + 0.7 * similarity
         if utterance.isQuestion && match.text.trimmingCharacters(in: .whitespaces).hasSuffix("?") {
             score += 0.15

@@ -15,8 +15,10 @@ public actor RetrievalDirector: Director {
     private let configuration: RetrievalConfiguration
     private let rules: ReplyRules
     private let cooldown: ClipCooldown
+    private let meaning: MeaningSearch?
     private var random: SeededRandom
     private var pools: [Pool: [Clip]] = [:]
+    private var sense: ReactionSense?
 
     enum Pool: Hashable {
         case greeting, farewell, fallback
@@ -32,9 +34,16 @@ public actor RetrievalDirector: Director {
         }
     }
 
-    /// `cooldown` is shared by every session of the process.
-    public init(library: LibraryDatabase, configuration: RetrievalConfiguration = RetrievalConfiguration(), cooldown: ClipCooldown? = nil) {
+    /// `cooldown` is shared by every session of the process. Without `meaning` (no embeddings
+    /// in the library, or no server to embed the visitor's words) lines are found by words alone.
+    public init(
+        library: LibraryDatabase,
+        configuration: RetrievalConfiguration = RetrievalConfiguration(),
+        cooldown: ClipCooldown? = nil,
+        meaning: MeaningSearch? = nil
+    ) {
         self.library = library
+        self.meaning = meaning
         self.configuration = configuration
         self.rules = ReplyRules(minimumSpeech: configuration.minimumSpeech, maximumSpeech: configuration.maximumSpeech)
         self.cooldown = cooldown ?? ClipCooldown(duration: .seconds(configuration.cooldownMinutes * 60))
@@ -47,6 +56,19 @@ public actor RetrievalDirector: Director {
         for kind in [Pool.greeting, .farewell, .fallback] + Reaction.allCases.map(Pool.reaction) {
             _ = try await pool(kind)
         }
+        _ = await reactionSense()
+    }
+
+    /// The reactions' example remarks embedded, once; `nil` without meaning (and tried again
+    /// later when the embeddings server failed).
+    private func reactionSense() async -> ReactionSense? {
+        if let sense { return sense }
+        guard let meaning else { return nil }
+        let examples = Reaction.allCases.flatMap { reaction in (configuration.reactionExamples[reaction] ?? []).map { (reaction, $0) } }
+        guard !examples.isEmpty, let vectors = try? await meaning.vectors(examples.map(\.1)) else { return nil }
+        let sense = ReactionSense(examples: zip(examples, vectors).map { ($0.0, $1) }, threshold: configuration.reactionSimilarity)
+        self.sense = sense
+        return sense
     }
 
     public func greet(_ conversation: Conversation) async throws(DirectorError) -> Decision {
@@ -75,8 +97,19 @@ public actor RetrievalDirector: Director {
         }
 
         let queries = Self.queries(for: heard.text)
-        var matches: [(clip: Clip, relevance: Double)] = []
-        var seen = Set<Int64>()
+        // Lines like the visitor's, found by their words and by their meaning, merged: a line
+        // both find is one match that knows both closenesses.
+        var matches: [(clip: Clip, found: Decision.Match)] = []
+        var position: [Int64: Int] = [:]
+        func add(_ clip: Clip, lexical: Double? = nil, semantic: Double? = nil) {
+            if let index = position[clip.id] {
+                matches[index].found.lexical = matches[index].found.lexical ?? lexical
+                matches[index].found.semantic = matches[index].found.semantic ?? semantic
+            } else {
+                position[clip.id] = matches.count
+                matches.append((clip, Decision.Match(clipID: clip.id, text: clip.text, lexical: lexical, semantic: semantic)))
+            }
+        }
         let results: [[Clip]]
         do {
             results = try await library.search(queries, limit: configuration.matchesPerSearch)
@@ -85,8 +118,21 @@ public actor RetrievalDirector: Director {
         }
         for found in results {
             let best = found.first?.score ?? 1
-            for clip in found where seen.insert(clip.id).inserted {
-                matches.append((clip, best > 0 ? (clip.score ?? 0) / best : 0))
+            for clip in found where position[clip.id] == nil {
+                add(clip, lexical: best > 0 ? (clip.score ?? 0) / best : 0)
+            }
+        }
+        var meaningNote: String?
+        var meant: MeaningSearch.Query?
+        if let meaning {
+            do {
+                let query = try await meaning.query(heard.text)
+                for line in try await meaning.lines(nearest: query, limit: configuration.meaningMatches) {
+                    add(line.clip, semantic: line.similarity)
+                }
+                meant = query
+            } catch {
+                meaningNote = "Meaning was not searched (\(error.description)); answered by words alone."
             }
         }
         let replies: [Int64: Clip]
@@ -101,9 +147,9 @@ public actor RetrievalDirector: Director {
         var scored: [Decision.Candidate] = []
         var excluded: [Decision.Candidate] = []
         var repliesSeen = Set<Int64>()
-        for (match, relevance) in matches {
+        for (match, found) in matches {
             // The matched line itself, when it is a short reaction to the visitor's own word.
-            if repliesSeen.insert(match.id).inserted {
+            if let relevance = found.lexical, repliesSeen.insert(match.id).inserted {
                 switch rules.judgeRetort(line: match, relevance: relevance, utterance: heard, context: context) {
                 case .scored(let score, let notes):
                     scored.append(Decision.Candidate(clip: match, score: score, kind: .retort, notes: notes))
@@ -113,8 +159,7 @@ public actor RetrievalDirector: Director {
                 }
             }
             guard let reply = replies[match.id], repliesSeen.insert(reply.id).inserted else { continue }
-            let found = Decision.Match(clipID: match.id, text: match.text, lexical: relevance)
-            switch rules.judge(reply: reply, match: match, relevance: relevance, utterance: heard, context: context) {
+            switch rules.judge(reply: reply, match: match, found: found, utterance: heard, context: context) {
             case .scored(let score, let notes):
                 scored.append(Decision.Candidate(clip: reply, score: score, kind: .reply, match: found, notes: notes))
             case .excluded(let reason):
@@ -140,7 +185,11 @@ public actor RetrievalDirector: Director {
             }
         }
         // A fitting reaction to thanks, distress, a rebuke or a bare "yes" competes with the rest.
-        if let reaction = Reaction.detect(heard.words) {
+        var meantReaction: (reaction: Reaction, similarity: Double)?
+        if let meant { meantReaction = await reactionSense()?.detect(meant.vector) }
+        let wordReaction = Reaction.detect(heard.words)
+        if let reaction = wordReaction ?? meantReaction?.reaction {
+            let told = wordReaction != nil ? "" : String(format: " (told by meaning, %.2f)", meantReaction?.similarity ?? 0)
             let pool = try await pool(.reaction(reaction))
             let poolContext = await self.context(for: conversation, considering: pool.map(\.id))
             let usable = pool.filter { rules.allows($0, context: poolContext) && !poolContext.coolingClipIDs.contains($0.id) }
@@ -151,7 +200,7 @@ public actor RetrievalDirector: Director {
                         clip: line,
                         score: configuration.reactionScore,
                         kind: .reaction,
-                        notes: ["a fitting reaction to \(reaction.rawValue)"]
+                        notes: ["a fitting reaction to \(reaction.rawValue)\(told)"]
                     )
                 )
                 queriesUsed += configuration.reactionQueries[reaction] ?? []
@@ -168,6 +217,7 @@ public actor RetrievalDirector: Director {
                     ? "No usable reply among \(matches.count) matching lines"
                     : "The best answer found (\(Self.quoted(scored[0].clip.text)), score \(String(format: "%.2f", scored[0].score))) is too weak"
             var decision = try await fromPool(.fallback, conversation: conversation, because: "\(why) (\(Self.quoted(heard.text)))")
+            if let meaningNote { decision.reasoning += " " + meaningNote }
             decision.queries = queriesUsed + decision.queries
             decision.candidates = Array((scored + excluded).prefix(20))
             decision.timings.searchMilliseconds += (searchedAll - started) / .milliseconds(1)
@@ -182,7 +232,8 @@ public actor RetrievalDirector: Director {
             clip: chosen.candidate.clip,
             kind: .reply,
             director: name,
-            reasoning: Self.reasoning(heard: heard, chosen: chosen.candidate, rank: chosen.rank, of: scored.count),
+            reasoning: Self.reasoning(heard: heard, chosen: chosen.candidate, rank: chosen.rank, of: scored.count)
+                + (meaningNote.map { " " + $0 } ?? ""),
             queries: queriesUsed,
             candidates: Array((scored + excluded).prefix(20)),
             timings: timings
@@ -237,7 +288,8 @@ public actor RetrievalDirector: Director {
             director: name,
             reasoning: reasoning,
             queries: queries,
-            candidates: usable.prefix(10).map { Decision.Candidate(clip: $0, score: 1, kind: .pool) },
+            // The one played first, so that the decision shows it among what was weighed.
+            candidates: ([clip] + usable.filter { $0.id != clip.id }.prefix(9)).map { Decision.Candidate(clip: $0, score: 1, kind: .pool) },
             timings: timings
         )
     }
@@ -359,6 +411,11 @@ public actor RetrievalDirector: Director {
         return (0...(words.count - run.count)).contains { words[$0..<($0 + run.count)].elementsEqual(run) }
     }
 
+    /// ", meaning 0.83": how near in meaning a line found that way is.
+    static func closeness(_ match: Decision.Match) -> String {
+        match.semantic.map { String(format: ", meaning %.2f", $0) } ?? ""
+    }
+
     static func quoted(_ text: String) -> String {
         "“" + text.split(separator: "\n").joined(separator: " / ") + "”"
     }
@@ -368,7 +425,7 @@ public actor RetrievalDirector: Director {
         var parts = ["Heard \(quoted(heard.text))."]
         if let match = chosen.match {
             parts.append(
-                "It resembles \(quoted(match.text)) (found by \(match.foundBy)), which in \(clip.filmTitle) is answered by \(quoted(clip.text)) "
+                "It resembles \(quoted(match.text)) (found by \(match.foundBy)\(closeness(match))), which in \(clip.filmTitle) is answered by \(quoted(clip.text)) "
                     + "at \(Timecode.format(clip.cueStart)) (\(ReplyRules.seconds(clip.cueEnd - clip.cueStart)) s)."
             )
         } else {
