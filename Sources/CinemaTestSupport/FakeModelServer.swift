@@ -6,7 +6,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// A local HTTP server that speaks like OpenAI's chat completions (`POST /v1/chat/completions`)
-/// and Anthropic's messages (`POST /v1/messages`): each request gets the next scripted answer,
+/// and Anthropic's messages (`POST /v1/messages`), and OpenAI's embeddings
+/// (`POST /v1/embeddings`): each request gets the next scripted answer,
 /// in the real wire format, and is recorded so that tests can check what the client sent.
 /// Only paid cloud APIs are faked this way; everything else in the tests is the real thing.
 public actor FakeModelServer {
@@ -15,6 +16,9 @@ public actor FakeModelServer {
         case body(status: Int, String, delay: Duration = .zero)
         /// Wait this long before answering (a slow server).
         case slow(Duration, then: String)
+        /// OpenAI embeddings of the request's `input`: each ``wordVector(_:dimensions:)``, or
+        /// `count` of them whatever the input (a wrong answer).
+        case embeddings(dimensions: Int = 384, count: Int? = nil)
     }
 
     public struct Received: Sendable {
@@ -39,28 +43,34 @@ public actor FakeModelServer {
     }
 
     private var script: [Answer]
+    private let afterScript: Answer?
     public private(set) var received: [Received] = []
 
-    public init(_ script: [Answer]) {
+    /// `afterScript` answers every request once the script is used up (else a 500 says so).
+    public init(_ script: [Answer], afterScript: Answer? = nil) {
         self.script = script
+        self.afterScript = afterScript
     }
 
     /// Runs the server for the duration of `body`, which gets its base URL (`http://127.0.0.1:PORT`).
-    public static func with<T: Sendable>(_ script: [Answer], _ body: @Sendable (String, FakeModelServer) async throws -> T) async throws -> T {
-        let server = FakeModelServer(script)
+    public static func with<T: Sendable>(
+        _ script: [Answer],
+        afterScript: Answer? = nil,
+        _ body: @Sendable (String, FakeModelServer) async throws -> T
+    ) async throws -> T {
+        let server = FakeModelServer(script, afterScript: afterScript)
         let router = Router()
-        for path in ["/v1/chat/completions", "/v1/messages", "/v1/audio/transcriptions"] {
+        for path in ["/v1/chat/completions", "/v1/messages", "/v1/audio/transcriptions", "/v1/embeddings"] {
             router.post(RouterPath(path)) { request, _ -> Response in
                 let data = try await request.body.collect(upTo: 4 << 20)
                 let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { $1 })
-                let answer = await server.next(
-                    Received(
-                        path: path,
-                        headers: headers,
-                        body: String(decoding: data.readableBytesView, as: UTF8.self),
-                        bytes: Array(data.readableBytesView)
-                    )
+                let received = Received(
+                    path: path,
+                    headers: headers,
+                    body: String(decoding: data.readableBytesView, as: UTF8.self),
+                    bytes: Array(data.readableBytesView)
                 )
+                let answer = await server.next(received)
                 switch answer {
                 case .body(let status, let text, let delay):
                     if delay > .zero { try await Task.sleep(for: delay) }
@@ -68,6 +78,10 @@ public actor FakeModelServer {
                 case .slow(let delay, let text):
                     try await Task.sleep(for: delay)
                     return Self.response(status: 200, text)
+                case .embeddings(let dimensions, let count):
+                    let input = received.json["input"] as? [String] ?? []
+                    let vectors = count.map { Array(repeating: wordVector("filler", dimensions: dimensions), count: $0) }
+                    return Self.response(status: 200, openAIEmbeddings(vectors ?? input.map { wordVector($0, dimensions: dimensions) }))
                 }
             }
         }
@@ -102,6 +116,7 @@ public actor FakeModelServer {
     private func next(_ request: Received) -> Answer {
         received.append(request)
         guard !script.isEmpty else {
+            if let afterScript { return afterScript }
             return .body(status: 500, #"{"error": {"message": "the test script has no more answers", "type": "server_error"}}"#)
         }
         return script.removeFirst()
@@ -143,6 +158,34 @@ public actor FakeModelServer {
                 "choices": [["index": 0, "message": ["role": "assistant", "content": text], "finish_reason": "stop"]],
             ])
         )
+    }
+
+    /// A vector that stands for a line's words, the same every time: each word (lowercased,
+    /// letters and digits) adds ±1 at eight places its hash picks. Lines that share words point
+    /// the same way, so the nearest lines to a line are the ones that say the same things.
+    public static func wordVector(_ text: String, dimensions: Int = 384) -> [Float] {
+        var vector = [Float](repeating: 0, count: dimensions)
+        let words = text.lowercased().split { !$0.isLetter && !$0.isNumber }
+        for word in words {
+            var hash = StableHash.fnv1a(String(word))
+            for _ in 0..<8 {
+                hash = hash &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                vector[Int((hash >> 33) % UInt64(dimensions))] += (hash >> 13) & 1 == 0 ? 1 : -1
+            }
+        }
+        if words.isEmpty { vector[0] = 1 }
+        return vector
+    }
+
+    /// An OpenAI embeddings answer with `vectors`, in order.
+    public static func openAIEmbeddings(_ vectors: [[Float]]) -> String {
+        json([
+            "object": "list", "model": "all-MiniLM-L6-v2",
+            "data": vectors.enumerated().map {
+                ["object": "embedding", "index": $0.offset, "embedding": $0.element.map(Double.init)] as [String: Any]
+            },
+            "usage": ["prompt_tokens": 10, "total_tokens": 10],
+        ])
     }
 
     /// An OpenAI error, as the API sends it.

@@ -141,6 +141,20 @@ public struct LibraryDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v4: an embedding of each spoken line") { db in
+            // One vector per cue, of the model named beside it: a line embedded again by
+            // another model replaces its vector, so that models are never mixed. Cues deleted
+            // when a film is read again take their vectors with them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE lineEmbedding (
+                        cueId INTEGER PRIMARY KEY REFERENCES cue(id) ON DELETE CASCADE,
+                        model TEXT NOT NULL,
+                        vector BLOB NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
@@ -216,11 +230,7 @@ public struct LibraryDatabase: Sendable {
     private func clips(matching query: SearchQuery, limit: Int, in db: Database) throws -> [Clip] {
         let hits = try ClipSearch.hits(for: query, limit: limit, in: db)
         guard !hits.isEmpty else { return [] }
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: Self.clipSelect + " WHERE cue.id IN (SELECT value FROM json_each(?))"),
-            arguments: [ClipSearch.jsonArray(hits.map(\.id))]
-        )
-        let clips = Dictionary(uniqueKeysWithValues: rows.map { row in (row["id"] as Int64, makeClip(row)) })
+        let clips = try clips(withIDs: hits.map(\.id), in: db)
         return hits.compactMap { hit in
             clips[hit.id].map { clip in
                 var clip = clip
@@ -228,6 +238,21 @@ public struct LibraryDatabase: Sendable {
                 return clip
             }
         }
+    }
+
+    /// The clips of `ids` (cues found another way, such as by meaning), padded and clamped as
+    /// search pads them, by id; ids that are not in the library are absent.
+    public func clips(withIDs ids: [Int64]) async throws(LibraryError) -> [Int64: Clip] {
+        guard !ids.isEmpty else { return [:] }
+        return try await read { db in try clips(withIDs: ids, in: db) }
+    }
+
+    private func clips(withIDs ids: [Int64], in db: Database) throws -> [Int64: Clip] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: Self.clipSelect + " WHERE cue.id IN (SELECT value FROM json_each(?))"),
+            arguments: [ClipSearch.jsonArray(ids)]
+        )
+        return Dictionary(uniqueKeysWithValues: rows.map { row in (row["id"] as Int64, makeClip(row)) })
     }
 
     private static let clipColumns = """
