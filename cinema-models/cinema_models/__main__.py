@@ -79,23 +79,25 @@ def serve(arguments) -> int:
 
 
 def install(arguments) -> int:
-    names = arguments.models or list(weights.SPEECH_MODELS)
+    names = arguments.models or list(weights.ALL_MODELS)
     for name in names:
         try:
-            folder = weights.install(weights.model(name), Path(arguments.weights))
+            spec = weights.installable(name)
+            folder = weights.install(spec, Path(arguments.weights))
         except weights.WeightsError as error:
             print(f"cinema-models: {error}", file=sys.stderr)
             return EXIT_BAD_WEIGHTS
-        print(f"Whisper {name}: installed and checked in {folder}")
+        print(f"{spec.described}: installed and checked in {folder}")
     return 0
 
 
 def verify(arguments) -> int:
     status = 0
-    for name in arguments.models or list(weights.SPEECH_MODELS):
+    for name in arguments.models or list(weights.ALL_MODELS):
         try:
-            folder = weights.verify(weights.model(name), Path(arguments.weights))
-            print(f"Whisper {name}: every file matches its published sha256 ({folder})")
+            spec = weights.installable(name)
+            folder = weights.verify(spec, Path(arguments.weights))
+            print(f"{spec.described}: every file matches its published sha256 ({folder})")
         except weights.WeightsError as error:
             print(f"cinema-models: {error}", file=sys.stderr)
             status = EXIT_BAD_WEIGHTS
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, handler, text in (("install", install, "assemble and check the weights"), ("verify", verify, "check the weights")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("models", nargs="*", help="base, tiny.en (default: all)")
+        command.add_argument("models", nargs="*", help=f"{', '.join(weights.ALL_MODELS)} (default: all)")
         command.set_defaults(handler=handler)
 
     arguments = parser.parse_args(argv)

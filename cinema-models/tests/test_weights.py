@@ -19,7 +19,7 @@ from . import support
 INSTALLED = weights.default_folder()
 
 
-def copy_weights(model: weights.SpeechModel, into: Path) -> Path:
+def copy_weights(model: weights.Model, into: Path) -> Path:
     """The model's installed files in a folder of their own under `into`, hard-linked where the
     file system allows (the base model is 145 MB). A test that damages a file replaces the link
     with its own copy first (`own_copy`), so that the installed file is never written."""
