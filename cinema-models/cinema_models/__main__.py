@@ -37,9 +37,10 @@ def _die_with_parent() -> None:
 
 def serve(arguments) -> int:
     threads = arguments.threads or os.cpu_count() or 1
-    # numpy's BLAS (the embedder's matrix products) reads its thread count once, when numpy is
-    # first imported, which the imports below do.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
+    # numpy's BLAS (the embedder's matrix products) on one thread: the embedder spreads its batches
+    # over `threads` workers instead (embedder.py says why). Read once, when numpy is first
+    # imported, which the imports below do.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .server import Service, make_server
     from .transcriber import Options, Transcriber
 
@@ -66,7 +67,7 @@ def serve(arguments) -> int:
         return EXIT_BAD_WEIGHTS
     embedder = None
     if embedding_folder is not None:
-        embedder = load_embedder(embedding_folder)
+        embedder = load_embedder(embedding_folder, threads)
         if embedder is None:
             return EXIT_BAD_WEIGHTS
     service = Service(transcriber, speech.name, threads, arguments.decoders, embedder)
@@ -90,13 +91,13 @@ def serve(arguments) -> int:
     return 0
 
 
-def load_embedder(folder: Path):
+def load_embedder(folder: Path, threads: int):
     """The embedding model, loaded and run once; None (having said why) if its checked files
     still cannot be read as the model."""
     from .embedder import Embedder
 
     try:
-        embedder = Embedder(folder)
+        embedder = Embedder(folder, threads=threads)
         embedder.warm_up()
     except Exception as error:  # a malformed header, a missing tensor, a tokenizer it cannot read
         print(f"cinema-models: the embedding model in {folder} could not be loaded: {error}", file=sys.stderr)

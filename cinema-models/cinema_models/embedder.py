@@ -6,6 +6,12 @@ layer, so numpy does it, over the published safetensors file, instead of PyTorch
 whose weights nobody publishes a hash for; what comes out is what sentence-transformers returns for
 the same text (the tests hold it to an independent int8 ONNX export).
 
+Threads: the service runs numpy's BLAS on one thread (__main__ sets OPENBLAS_NUM_THREADS) and
+spreads a request's batches over `threads` workers instead. OpenBLAS's own threads wait for each
+other by spinning, and on a 2-core box shared with Whisper (or anything) that turned 64 lines from
+0.4 s into 5 s; workers on separate batches never wait for each other, and numpy lets go of the GIL
+in its products and elementwise work.
+
 Thread safety: everything loaded is read only after `Embedder.__init__` (the tokenizer's truncation
 is set there, once), so any number of request threads may call `embed` at once.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,7 +144,7 @@ class Embedder:
     """all-MiniLM-L6-v2 from its folder: model.safetensors, config.json, tokenizer.json,
     sentence_bert_config.json (the 256-token limit) and 1_Pooling/config.json (mean pooling)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, threads: int = 1):
         config = json.loads((folder / "config.json").read_text())
         settings = json.loads((folder / "sentence_bert_config.json").read_text())
         pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
@@ -155,6 +162,8 @@ class Embedder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_tokens)
+        self.threads = max(1, threads)
+        self._workers = ThreadPoolExecutor(self.threads, thread_name_prefix="embed") if self.threads > 1 else None
 
     def _load(self, tensors: dict[str, np.ndarray], layers: int) -> None:
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in tensors else ""
@@ -208,9 +217,13 @@ class Embedder:
         ids = self.token_ids(texts)
         vectors = np.empty((len(texts), self.dimensions), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        for batch in batches([len(ids[i]) for i in order]):
-            chosen = [order[i] for i in batch]
-            vectors[chosen] = self.encode([ids[i] for i in chosen])
+        # Enough batches for every worker: 64 lines in two passes of 32 on two workers.
+        most = min(BATCH_SENTENCES, max(8, math.ceil(len(texts) / self.threads)))
+        groups = [[order[i] for i in batch] for batch in batches([len(ids[i]) for i in order], most)]
+        inputs = [[ids[i] for i in group] for group in groups]
+        encoded = self._workers.map(self.encode, inputs) if self._workers and len(groups) > 1 else map(self.encode, inputs)
+        for group, result in zip(groups, encoded):
+            vectors[group] = result
         return Embeddings(vectors, sum(len(sentence) for sentence in ids))
 
     def encode(self, ids: list[list[int]]) -> np.ndarray:
@@ -248,9 +261,9 @@ class Embedder:
         return layer_norm(x + inner @ layer.down + layer.down_bias, *layer.output_norm, self.eps)
 
 
-def batches(lengths: list[int]) -> list[list[int]]:
-    """Positions into `lengths` (sorted ascending) grouped into forward passes: at most
-    BATCH_SENTENCES each, padded to the last one's length within the token, score and waste
+def batches(lengths: list[int], most: int = BATCH_SENTENCES) -> list[list[int]]:
+    """Positions into `lengths` (sorted ascending) grouped into forward passes: at most `most`
+    each, padded to the last one's length within the token, score and waste
     bounds. A sentence alone is always a batch, whatever its length."""
     groups: list[list[int]] = []
     current: list[int] = []
@@ -259,7 +272,7 @@ def batches(lengths: list[int]) -> list[list[int]]:
         size = len(current) + 1
         padded = size * length
         if current and (
-            size > BATCH_SENTENCES
+            size > most
             or padded > BATCH_TOKENS
             or padded * length > BATCH_SCORES
             or padded > 2 * (real + length) + BATCH_WASTE

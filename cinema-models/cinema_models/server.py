@@ -75,6 +75,7 @@ class Service:
             "model": self.embedder.name,
             "dimensions": self.embedder.dimensions,
             "max_tokens": self.embedder.max_tokens,
+            "threads": self.embedder.threads,
             "embedded": self.embedded,
         }
 

@@ -252,7 +252,7 @@ class AgainstIndependentExport(unittest.TestCase):
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         cls.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        cls.embedder = embedding.Embedder(weights.verify(weights.EMBEDDING_MODEL, weights.default_folder()))
+        cls.embedder = embedding.Embedder(weights.verify(weights.EMBEDDING_MODEL, weights.default_folder()), threads=2)
 
     def reference(self, ids: list[int]) -> np.ndarray:
         tokens = np.array([ids], dtype=np.int64)
@@ -282,6 +282,9 @@ class Units(unittest.TestCase):
         xs = np.linspace(-6, 6, 4001, dtype=np.float32)
         errors = [abs(float(value) - math.erf(float(x))) for x, value in zip(xs, embedding.erf(xs))]
         self.assertLess(max(errors), 1e-6)
+
+    def test_a_small_request_is_shared_between_workers(self):
+        self.assertEqual([len(group) for group in embedding.batches([10] * 64, most=32)], [32, 32])
 
     def test_batches_keep_within_their_bounds(self):
         lengths = sorted([5] * 100 + [120] * 30 + [256] * 20)
