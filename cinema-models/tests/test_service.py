@@ -31,6 +31,8 @@ class Health(support.ServiceTestCase):
         self.assertGreaterEqual(speech["threads"], 1)
         self.assertEqual(speech["decoders"], 1)
         self.assertEqual(speech["beam_size"], Options.beam_size)
+        self.assertEqual(health["embeddings"]["model"], "all-MiniLM-L6-v2")
+        self.assertEqual(health["embeddings"]["dimensions"], 384)
         self.assertIsInstance(health["transcriptions"], int)
         self.assertGreaterEqual(health["uptime_seconds"], 0)
 
@@ -42,7 +44,7 @@ class Health(support.ServiceTestCase):
     def test_models_lists_the_loaded_model(self):
         reply = self.service.request("GET", "/v1/models")
         self.assertEqual(reply.status, 200)
-        self.assertEqual([model["id"] for model in reply.json()["data"]], ["whisper-base"])
+        self.assertEqual([model["id"] for model in reply.json()["data"]], ["whisper-base", "all-MiniLM-L6-v2"])
 
     def test_unknown_path_is_404_in_openai_shape(self):
         for method in ("GET", "POST"):

@@ -19,7 +19,7 @@ from . import support
 INSTALLED = weights.default_folder()
 
 
-def copy_weights(model: weights.SpeechModel, into: Path) -> Path:
+def copy_weights(model: weights.Model, into: Path) -> Path:
     """The model's installed files in a folder of their own under `into`, hard-linked where the
     file system allows (the base model is 145 MB). A test that damages a file replaces the link
     with its own copy first (`own_copy`), so that the installed file is never written."""
@@ -27,6 +27,7 @@ def copy_weights(model: weights.SpeechModel, into: Path) -> Path:
     target = into / model.folder
     target.mkdir(parents=True)
     for name in model.files:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source / name, target / name)
         except OSError:
@@ -115,6 +116,46 @@ class Verify(unittest.TestCase):
         self.assertIn("base, tiny.en", str(caught.exception))
 
 
+class VerifyEmbedding(unittest.TestCase):
+    """The same check on the embedding model's files (model.safetensors is 91 MB)."""
+
+    model = weights.EMBEDDING_MODEL
+
+    @classmethod
+    def setUpClass(cls):
+        if not (INSTALLED / cls.model.folder / "model.safetensors").is_file():
+            raise unittest.SkipTest(f"the embedding weights are not installed in {INSTALLED}")
+
+    def setUp(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="cinema-weights-"))
+        self.addCleanup(shutil.rmtree, self.folder)
+        self.directory = copy_weights(self.model, self.folder)
+
+    def test_the_weights_are_held_to_the_hash_sentence_transformers_publishes(self):
+        published = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+        self.assertEqual(weights.published_hashes()["minilm-l6-v2/model.safetensors"], published)
+        self.assertEqual(weights.verify(self.model, self.folder), self.directory)
+
+    def test_each_kind_of_damage_names_the_file(self):
+        cases = [
+            (flip_one_byte, "model.safetensors", "is not the published file"),
+            (truncate, "tokenizer.json", "is not the published file"),
+            (remove, "1_Pooling/config.json", "The embedding model all-MiniLM-L6-v2 is not installed"),
+        ]
+        for damage, name, says in cases:
+            with self.subTest(damage=damage.__name__, file=name):
+                shutil.rmtree(self.directory)
+                copy_weights(self.model, self.folder)
+                damage(self.directory / name)
+                with self.assertRaises(weights.WeightsError) as caught:
+                    weights.verify(self.model, self.folder)
+                message = str(caught.exception)
+                self.assertIn(str(self.directory / name), message)
+                self.assertIn(says, message)
+                self.assertIn("install", message)
+        self.assertEqual(weights.verify(self.model, INSTALLED), INSTALLED / self.model.folder)
+
+
 class StartWithDamagedWeights(unittest.TestCase):
     """The service on a weights folder whose base model.bin is not the published one."""
 
@@ -137,6 +178,22 @@ class StartWithDamagedWeights(unittest.TestCase):
         self.assertIn(str(directory / "model.bin"), finished.stderr)
         self.assertIn("is not the published file", finished.stderr)
         self.assertIn("cinema-models/install", finished.stderr)
+        self.assertNotIn("Traceback", finished.stderr)
+
+    def test_exits_78_when_the_embedding_weights_are_not_the_published_ones(self):
+        # Whisper's files are whole; the embedding model's safetensors has one byte changed. The
+        # check comes before either model loads, so this fails at once.
+        folder = Path(tempfile.mkdtemp(prefix="cinema-weights-"))
+        self.addCleanup(shutil.rmtree, folder)
+        copy_weights(weights.model("tiny.en"), folder)
+        directory = copy_weights(weights.EMBEDDING_MODEL, folder)
+        flip_one_byte(directory / "model.safetensors")
+
+        finished = self.run_service("--weights", str(folder), "serve", "--port", "0", "--model", "tiny.en")
+        self.assertEqual(finished.returncode, EXIT_BAD_WEIGHTS, finished.stderr)
+        self.assertNotIn("listening", finished.stdout)
+        self.assertIn(str(directory / "model.safetensors"), finished.stderr)
+        self.assertIn("is not the published file", finished.stderr)
         self.assertNotIn("Traceback", finished.stderr)
 
     def test_exits_78_when_the_model_is_not_installed(self):
