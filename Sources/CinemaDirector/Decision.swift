@@ -43,20 +43,24 @@ public struct Decision: Sendable, Codable, Equatable {
         /// Relevance among the full-text search's hits, 0…1 (1 is the best hit); `nil` when the
         /// words did not find it.
         public var lexical: Double?
-        /// Cosine similarity of meaning, −1…1; `nil` when meaning did not find it (or no
-        /// embeddings are available).
+        /// Cosine similarity of its meaning to what the visitor said, −1…1; `nil` without
+        /// embeddings.
         public var semantic: Double?
+        /// Whether the search by meaning found it (rather than its closeness of meaning being
+        /// measured after the words found it).
+        public var byMeaning: Bool
 
-        public init(clipID: Int64, text: String, lexical: Double? = nil, semantic: Double? = nil) {
+        public init(clipID: Int64, text: String, lexical: Double? = nil, semantic: Double? = nil, byMeaning: Bool = false) {
             self.clipID = clipID
             self.text = text
             self.lexical = lexical
             self.semantic = semantic
+            self.byMeaning = byMeaning
         }
 
         /// "words", "meaning" or "words and meaning": what found it, for people.
         public var foundBy: String {
-            switch (lexical != nil, semantic != nil) {
+            switch (lexical != nil, byMeaning) {
             case (true, true): "words and meaning"
             case (false, true): "meaning"
             default: "words"

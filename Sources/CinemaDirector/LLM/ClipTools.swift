@@ -122,7 +122,7 @@ public struct ClipTools: Sendable {
             do {
                 clips = try await meaning.lines(nearest: description, limit: wanted, excluding: excluding).map(\.clip)
             } catch {
-                throw .meaning(error.description)
+                throw .meaning("\(error)")
             }
         }
         clips = Array(clips.filter { !excluding.contains($0.id) }.prefix(wanted))

@@ -1,3 +1,4 @@
+public import CinemaCore
 public import CinemaLibrary
 import Foundation
 

@@ -17,13 +17,17 @@ public struct ReplyRules: Sendable {
     /// `meaningFull` as saying the same; in between they scale like the words' similarity.
     public var meaningFloor: Double
     public var meaningFull: Double
+    /// A reply this near in meaning to what the visitor said only says it back.
+    public var echoMeaning = 0.8
+    /// A retort must be at least this near in meaning to what the visitor said.
+    public var retortMeaning = 0.4
 
     public init(
         minimumSpeech: Double = 0.8,
         maximumSpeech: Double = 8,
         minimumSimilarity: Double = 0.4,
-        meaningFloor: Double = 0.45,
-        meaningFull: Double = 0.9
+        meaningFloor: Double = 0.35,
+        meaningFull: Double = 0.8
     ) {
         self.minimumSpeech = minimumSpeech
         self.maximumSpeech = maximumSpeech
@@ -75,7 +79,8 @@ public struct ReplyRules: Sendable {
 
     /// Weighs `reply` as the answer to `utterance`, given that what the visitor said resembles
     /// `match`, found by its words, its meaning or both as `found` says.
-    public func judge(reply: Clip, match: Clip, found: Decision.Match, utterance: Utterance, context: Context) -> Verdict {
+    /// `replyMeaning` is how near the reply itself is in meaning to what the visitor said.
+    public func judge(reply: Clip, match: Clip, found: Decision.Match, replyMeaning: Double? = nil, utterance: Utterance, context: Context) -> Verdict {
         if context.playedClipIDs.contains(reply.id) { return .excluded("already played in this session") }
         let speech = reply.cueEnd - reply.cueStart
         if speech < minimumSpeech { return .excluded("too short (\(Self.seconds(speech)) s of speech)") }
@@ -84,7 +89,9 @@ public struct ReplyRules: Sendable {
         var notes: [String] = []
         let byWords = Self.similarity(utterance, SearchQuery(match.text))
         let byMeaning = found.semantic.map(meaningCloseness) ?? 0
-        let similarity = max(byWords, byMeaning)
+        // Meaning, when known, decides: "That your name?" shares the words of "What is your
+        // name?" but not its sense; "What's your name?" shares both.
+        let similarity = found.semantic == nil ? byWords : 0.3 * byWords + 0.7 * byMeaning
         // A line that shares a word or two with the visitor is not what they said; its reply
         // would answer something else. Better "What?" than a non sequitur.
         if similarity < minimumSimilarity { return .excluded("matched too loosely (\(String(format: "%.2f", similarity)))") }
@@ -142,6 +149,13 @@ public struct ReplyRules: Sendable {
         if Self.echoes(reply.text, utterance) {
             score *= 0.15
             notes.append("echoes the visitor's words")
+        } else if let replyMeaning, replyMeaning >= echoMeaning {
+            score *= 0.3
+            notes.append(String(format: "says what the visitor said (meaning %.2f)", replyMeaning))
+        }
+        if Self.isFragment(reply.text) {
+            score *= 0.4
+            notes.append("breaks off mid-sentence")
         }
         if Self.normalized(reply.text) == Self.normalized(match.text) {
             score *= 0.3
@@ -189,8 +203,14 @@ public struct ReplyRules: Sendable {
 
     /// Weighs a short line that takes up the visitor's own word and reacts to it ("I'm tired." →
     /// "Tired?", "You're ugly." → "Ugly?"), played as the answer itself.
-    public func judgeRetort(line: Clip, relevance: Double, utterance: Utterance, context: Context) -> Verdict {
+    /// `meaning` is how near the line is in meaning to what the visitor said, when known: a
+    /// line that takes up their word in another sense ("the cheese is on fire" → "Hold your
+    /// fire!") has not heard them.
+    public func judgeRetort(line: Clip, relevance: Double, meaning: Double? = nil, utterance: Utterance, context: Context) -> Verdict {
         if context.playedClipIDs.contains(line.id) { return .excluded("already played in this session") }
+        if let meaning, meaning < retortMeaning {
+            return .excluded(String(format: "takes up a word in another sense (meaning %.2f)", meaning))
+        }
         let speech = line.cueEnd - line.cueStart
         if speech < minimumSpeech * 0.75 || speech > maximumSpeech { return .excluded("outside the speech bounds for a retort") }
         let query = SearchQuery(line.text)
@@ -313,6 +333,12 @@ public struct ReplyRules: Sendable {
         "yes", "no", "yeah", "nope", "well", "oh", "i", "it", "because", "nothing", "never", "of", "sure", "certainly", "not", "maybe",
         "perhaps", "always", "nobody", "somebody", "everybody", "here", "there", "that", "this", "we", "my", "me", "ah", "why",
     ]
+
+    /// A line that stops before its sentence does: "I started to think-", "and the cake...".
+    static func isFragment(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.hasSuffix("-") || trimmed.hasSuffix("...") || trimmed.hasSuffix("…") || trimmed.hasSuffix(",")
+    }
 
     /// Lines that open the way answers do ("Yes…", "No…", "Well…", "I…", "Because…").
     static func soundsLikeAnswer(_ text: String) -> Bool {

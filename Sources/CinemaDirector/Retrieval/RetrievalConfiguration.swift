@@ -57,7 +57,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
         .news: ["I work as a teacher.", "I have two children.", "I live in the city.", "I'm a student.", "I just came back from holiday."],
     ]
     /// How near in meaning (cosine) a visitor's line must be to an example to call for its reaction.
-    public var reactionSimilarity = 0.6
+    public var reactionSimilarity = 0.5
     /// A reaction competes with the matched answers at this score: a strong specific answer wins.
     public var reactionScore = 0.85
 

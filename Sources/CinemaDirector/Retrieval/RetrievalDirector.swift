@@ -105,9 +105,11 @@ public actor RetrievalDirector: Director {
             if let index = position[clip.id] {
                 matches[index].found.lexical = matches[index].found.lexical ?? lexical
                 matches[index].found.semantic = matches[index].found.semantic ?? semantic
+                matches[index].found.byMeaning = matches[index].found.byMeaning || semantic != nil
             } else {
                 position[clip.id] = matches.count
-                matches.append((clip, Decision.Match(clipID: clip.id, text: clip.text, lexical: lexical, semantic: semantic)))
+                let found = Decision.Match(clipID: clip.id, text: clip.text, lexical: lexical, semantic: semantic, byMeaning: semantic != nil)
+                matches.append((clip, found))
             }
         }
         let results: [[Clip]]
@@ -141,6 +143,12 @@ public actor RetrievalDirector: Director {
         } catch {
             throw .library(error.description)
         }
+        // How near in meaning every line weighed is, however it was found: words find lines
+        // that share the visitor's words but not their sense.
+        let nearness = meant?.similarity(to: matches.map(\.clip.id) + replies.values.map(\.id)) ?? [:]
+        for index in matches.indices where matches[index].found.semantic == nil {
+            matches[index].found.semantic = nearness[matches[index].clip.id]
+        }
         let searched = clock.now
 
         let context = await context(for: conversation, considering: replies.values.map(\.id) + matches.map(\.clip.id))
@@ -150,7 +158,7 @@ public actor RetrievalDirector: Director {
         for (match, found) in matches {
             // The matched line itself, when it is a short reaction to the visitor's own word.
             if let relevance = found.lexical, repliesSeen.insert(match.id).inserted {
-                switch rules.judgeRetort(line: match, relevance: relevance, utterance: heard, context: context) {
+                switch rules.judgeRetort(line: match, relevance: relevance, meaning: found.semantic, utterance: heard, context: context) {
                 case .scored(let score, let notes):
                     scored.append(Decision.Candidate(clip: match, score: score, kind: .retort, notes: notes))
                 case .excluded:
@@ -159,7 +167,7 @@ public actor RetrievalDirector: Director {
                 }
             }
             guard let reply = replies[match.id], repliesSeen.insert(reply.id).inserted else { continue }
-            switch rules.judge(reply: reply, match: match, found: found, utterance: heard, context: context) {
+            switch rules.judge(reply: reply, match: match, found: found, replyMeaning: nearness[reply.id], utterance: heard, context: context) {
             case .scored(let score, let notes):
                 scored.append(Decision.Candidate(clip: reply, score: score, kind: .reply, match: found, notes: notes))
             case .excluded(let reason):

@@ -64,9 +64,12 @@ struct CommandContext {
         return library
     }
 
-    /// The configured director over `library`, its one-time work done.
-    func director(over library: LibraryDatabase) async throws -> any Director {
-        let director = try DirectorFactory.make(reader: reader, library: library, home: home, logger: logger)
+    /// The configured director over `library`, its one-time work done; it finds lines by meaning
+    /// too when the library has embeddings and `embedder` (by default the configured embeddings
+    /// server) can embed the visitor's words.
+    func director(over library: LibraryDatabase, embedder: (any LineEmbedder)? = nil) async throws -> any Director {
+        let meaning = await DirectorMeaning.search(self, library: library, embedder: embedder ?? DirectorMeaning.configuredEmbedder(self))
+        let director = try DirectorFactory.make(reader: reader, library: library, home: home, logger: logger, meaning: meaning)
         try await director.prepare()
         return director
     }

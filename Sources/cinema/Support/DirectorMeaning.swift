@@ -1,0 +1,47 @@
+import CinemaCore
+import CinemaDirector
+import CinemaLibrary
+import Configuration
+import Logging
+
+/// How the director finds lines by meaning: the library's stored line embeddings, and a server to
+/// embed what the visitor says with the same model. Without either, the director finds lines by
+/// their words alone, and the log says why, once.
+enum DirectorMeaning {
+    /// A visitor's line is one sentence: past this the turn answers by words instead.
+    static let turnTimeout = Duration.seconds(2)
+
+    static func search(_ context: CommandContext, library: LibraryDatabase, embedder: (any LineEmbedder)?) async -> MeaningSearch? {
+        let model = context.reader.string(forKey: "embeddings.model", default: "all-MiniLM-L6-v2")
+        let index: SemanticIndex?
+        do {
+            index = try await SemanticIndex.load(from: library, model: model)
+        } catch {
+            context.logger.warning("Could not read the library's line embeddings; answering by words alone", metadata: ["error": "\(error)"])
+            return nil
+        }
+        guard let index, index.count > 0 else {
+            context.logger.notice(
+                "The library has no line embeddings of \(model): the director finds lines by their words alone. Run cinema index to embed them."
+            )
+            return nil
+        }
+        guard let embedder else {
+            context.logger.notice("No embeddings server is configured: the director finds lines by their words alone.")
+            return nil
+        }
+        return MeaningSearch(embedder: embedder, index: index, library: library)
+    }
+
+    /// The embeddings server named by `embeddings.url` (`CINEMA_EMBEDDINGS_URL`), with a turn's
+    /// short timeout.
+    static func configuredEmbedder(_ context: CommandContext) -> (any LineEmbedder)? {
+        guard let url = context.reader.string(forKey: "embeddings.url") else { return nil }
+        return OpenAIEmbeddingModel(
+            baseURL: url,
+            model: context.reader.string(forKey: "embeddings.model", default: "all-MiniLM-L6-v2"),
+            apiKey: context.reader.string(forKey: "embeddings.key", isSecret: true),
+            timeout: turnTimeout
+        )
+    }
+}
