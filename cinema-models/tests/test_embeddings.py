@@ -283,6 +283,11 @@ class Units(unittest.TestCase):
         errors = [abs(float(value) - math.erf(float(x))) for x, value in zip(xs, embedding.erf(xs))]
         self.assertLess(max(errors), 1e-6)
 
+    def test_gelu_is_the_erf_form(self):
+        xs = np.linspace(-8, 8, 4001, dtype=np.float32)
+        exact = np.array([0.5 * x * (1 + math.erf(x / math.sqrt(2))) for x in xs.astype(float)])
+        self.assertLess(float(np.abs(embedding.gelu(xs) - exact).max()), 2e-6)
+
     def test_a_small_request_is_shared_between_workers(self):
         self.assertEqual([len(group) for group in embedding.batches([10] * 64, most=32)], [32, 32])
 
