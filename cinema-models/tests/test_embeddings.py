@@ -155,6 +155,7 @@ class Endpoint(support.ServiceTestCase):
             ("an empty string", {"model": MODEL, "input": ["hi", ""]}, 400, "input[1] is an empty string"),
             ("2049 inputs", {"model": MODEL, "input": ["hi"] * 2049}, 400, "the limit is 2048"),
             ("an unknown encoding", {"model": MODEL, "input": "hi", "encoding_format": "int8"}, 400, "float or base64"),
+            ("an encoding that is not a name", {"model": MODEL, "input": "hi", "encoding_format": ["float"]}, 400, "float or base64"),
             ("fewer dimensions", {"model": MODEL, "input": "hi", "dimensions": 256}, 400, "dimensions must be 384"),
         ]
         for name, body, status, says in cases:
