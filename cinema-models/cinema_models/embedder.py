@@ -102,12 +102,15 @@ def erf(x: np.ndarray) -> np.ndarray:
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
-    """BERT's GELU, the exact (erf) form rather than the tanh approximation:
-    x·(1 + erf(x/√2))/2, which is x − r for x ≥ 0 and r below, with r = x·(1 − erf(|x|/√2))/2."""
-    r = _erf_tail(np.abs(x) * np.float32(1 / math.sqrt(2)))
-    r *= x
-    r *= 0.5
-    return np.where(x >= 0, x - r, r)
+    """BERT's GELU, the exact (erf) form rather than the tanh approximation: x·(1 + erf(x/√2))/2,
+    which for either sign of x is max(x, 0) − |x|·(1 − erf(|x|/√2))/2."""
+    magnitude = np.abs(x)
+    tail = _erf_tail(magnitude * np.float32(1 / math.sqrt(2)))
+    tail *= magnitude
+    tail *= 0.5
+    out = np.maximum(x, 0)
+    out -= tail
+    return out
 
 
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:

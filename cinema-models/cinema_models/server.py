@@ -149,8 +149,8 @@ def embedding_request(body: bytes, embedder: Embedder | None) -> tuple[list[str]
             404, "The embedding model is not loaded: the service was started with --no-embeddings.", param="model", code="model_not_found"
         )
     encoding = request.get("encoding_format") or "float"
-    if encoding not in ENCODINGS:
-        raise RequestError(400, f"encoding_format '{encoding}' is not served; use float or base64.", param="encoding_format")
+    if not isinstance(encoding, str) or encoding not in ENCODINGS:
+        raise RequestError(400, f"encoding_format {json.dumps(encoding)} is not served; use float or base64.", param="encoding_format")
     dimensions = request.get("dimensions")
     if dimensions is not None and dimensions != embedder.dimensions:
         raise RequestError(400, f"dimensions must be {embedder.dimensions}, the model's own; it cannot be shortened.", param="dimensions")

@@ -7,13 +7,18 @@
   through the short path (json) and the full path (verbose_json with word times);
 - word error rate on the Night of the Living Dead clips (json: the short path up to 20 s);
 - spoken questions (espeak-ng) and what came back;
-- the short path's latency for a 2 s question and a 5 s utterance (median of several).
+- the short path's latency for a 2 s question and a 5 s utterance (median of several);
+- embeddings (`--only embeddings`): milliseconds per single line through HTTP (p50/p99 of 200
+  calls) and lines a second in requests of 64, over 5,000 subtitle lines of the shared films
+  (read in place).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import statistics
 import time
 
@@ -96,18 +101,76 @@ def latencies(service: support.Service) -> dict:
     return result
 
 
+def film_lines(count: int = 5000) -> list[str]:
+    """`count` spoken lines spread over the shared films' English subtitles: each cue's text on
+    one line, without its tags, its number or its times."""
+    lines = []
+    for path in sorted((support.shared_data() / "films").glob("*.srt")):
+        for cue in re.split(r"\n\s*\n", path.read_text(errors="replace").replace("\r", "")):
+            text = " ".join(row.strip() for row in cue.splitlines() if row.strip() and "-->" not in row and not row.strip().isdigit())
+            text = re.sub(r"<[^>]+>|\{[^}]+\}", "", text).strip()
+            if text:
+                lines.append(text)
+    step = max(1, len(lines) // count)
+    return lines[::step][:count]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc: on a shared machine the
+    figure that wall time hides."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def embeddings(service: support.Service) -> dict:
+    lines = film_lines()
+    if not lines:
+        print(f"no subtitles in {support.shared_data() / 'films'}; embeddings not measured")
+        return {}
+    singles = []
+    for line in lines[:200]:
+        started = time.monotonic()
+        service.vectors(line)
+        singles.append(time.monotonic() - started)
+    singles.sort()
+    result = {
+        "single_ms_p50": round(1000 * statistics.median(singles), 2),
+        "single_ms_p99": round(1000 * singles[int(0.99 * (len(singles) - 1))], 2),
+    }
+    for encoding in ("float", "base64"):
+        started = time.monotonic()
+        cpu = cpu_seconds(service.process.pid)
+        tokens = 0
+        for first in range(0, len(lines), 64):
+            reply = service.embed(lines[first : first + 64], encoding_format=encoding)
+            assert reply.status == 200, reply
+            tokens += reply.json()["usage"]["prompt_tokens"]
+        seconds = time.monotonic() - started
+        result[f"batch64_{encoding}_lines_per_s"] = round(len(lines) / seconds, 1)
+        result[f"batch64_{encoding}_lines_per_cpu_s"] = round(len(lines) / (cpu_seconds(service.process.pid) - cpu), 1)
+    result["lines"] = len(lines)
+    result["tokens_per_line"] = round(tokens / len(lines), 1)
+    print(
+        f"embeddings: one line {result['single_ms_p50']:.1f} ms p50, {result['single_ms_p99']:.1f} ms p99; "
+        f"batches of 64 over {len(lines)} film lines ({result['tokens_per_line']} tokens each): "
+        f"{result['batch64_float_lines_per_s']} lines/s as float, {result['batch64_base64_lines_per_s']} as base64 "
+        f"({result['batch64_base64_lines_per_cpu_s']} lines per CPU second of the service)"
+    )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="base")
     parser.add_argument("--out", help="write the measurements here as JSON")
-    parser.add_argument("--only", nargs="*", default=["noise", "film", "questions", "latency"])
+    parser.add_argument("--only", nargs="*", default=["noise", "film", "questions", "latency", "embeddings"])
     parser.add_argument("--client", action="store_true", help="send what Cinema Chat's client sends (language, prompt)")
     arguments = parser.parse_args()
     if arguments.client:
         FIELDS.update(support.CLIENT_FIELDS)
     service = support.Service("--model", arguments.model)
     try:
-        steps = {"noise": noises, "film": film_speech, "questions": questions, "latency": latencies}
+        steps = {"noise": noises, "film": film_speech, "questions": questions, "latency": latencies, "embeddings": embeddings}
         result = {name: steps[name](service) for name in arguments.only}
     finally:
         service.stop()

@@ -155,6 +155,7 @@ class Endpoint(support.ServiceTestCase):
             ("an empty string", {"model": MODEL, "input": ["hi", ""]}, 400, "input[1] is an empty string"),
             ("2049 inputs", {"model": MODEL, "input": ["hi"] * 2049}, 400, "the limit is 2048"),
             ("an unknown encoding", {"model": MODEL, "input": "hi", "encoding_format": "int8"}, 400, "float or base64"),
+            ("an encoding that is not a name", {"model": MODEL, "input": "hi", "encoding_format": ["float"]}, 400, "float or base64"),
             ("fewer dimensions", {"model": MODEL, "input": "hi", "dimensions": 256}, 400, "dimensions must be 384"),
         ]
         for name, body, status, says in cases:
@@ -282,6 +283,11 @@ class Units(unittest.TestCase):
         xs = np.linspace(-6, 6, 4001, dtype=np.float32)
         errors = [abs(float(value) - math.erf(float(x))) for x, value in zip(xs, embedding.erf(xs))]
         self.assertLess(max(errors), 1e-6)
+
+    def test_gelu_is_the_erf_form(self):
+        xs = np.linspace(-8, 8, 4001, dtype=np.float32)
+        exact = np.array([0.5 * x * (1 + math.erf(x / math.sqrt(2))) for x in xs.astype(float)])
+        self.assertLess(float(np.abs(embedding.gelu(xs) - exact).max()), 2e-6)
 
     def test_a_small_request_is_shared_between_workers(self):
         self.assertEqual([len(group) for group in embedding.batches([10] * 64, most=32)], [32, 32])
