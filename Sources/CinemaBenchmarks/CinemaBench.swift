@@ -6,10 +6,10 @@ import ArgumentParser
 struct CinemaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cinema-bench",
-        abstract: "Benchmarks for Cinema Chat: the film library, the backend, listening, speech recognition and spoken turns.",
+        abstract: "Benchmarks for Cinema Chat: the film library, search by meaning, the backend, listening, speech recognition and spoken turns.",
         subcommands: [
             LibraryBenchmark.self, BackendBenchmark.self, VoiceActivityBenchmark.self, SpeechBenchmark.self, SpokenTurnBenchmark.self,
-            PlayerBenchmark.self, ClientBenchmark.self, StationBenchmark.self,
+            PlayerBenchmark.self, ClientBenchmark.self, StationBenchmark.self, SemanticBenchmark.self,
         ],
         defaultSubcommand: LibraryBenchmark.self
     )

@@ -31,6 +31,8 @@ public enum VisitorIntent {
         let words = SearchQuery(text).words
         // A long sentence that mentions "goodbye" in passing is not a leave-taking.
         guard !words.isEmpty, words.count <= 8 else { return false }
+        // "Lovely to see you", "nice to see you": a welcome, not a leave-taking.
+        if contains(words, ["to", "see", "you"]) && !contains(words, ["bye"]) && !contains(words, ["goodbye"]) { return false }
         return goodbyes.contains { phrase in contains(words, phrase) }
     }
 }

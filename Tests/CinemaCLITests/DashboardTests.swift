@@ -69,6 +69,8 @@ struct EndToEndDashboardTests {
             #expect((seen["greeting"] as? String)?.contains("Greeting") == true, "\(seen["greeting"] ?? "none")")
             #expect((seen["greeting"] as? String)?.contains("Evening") == true, "the film's title is shown")
             #expect((seen["answer"] as? String)?.contains("I am nobody at all.") == true, "\(seen["answer"] ?? "none")")
+            // Which film line led to the answer, and what found it.
+            #expect((seen["answer"] as? String)?.contains("Led by “Who are you?”, found by words") == true, "\(seen["answer"] ?? "none")")
             #expect((seen["after_reload"] as? [String: Any])?["session"] as? String == seen["session"] as? String)
             #expect((seen["search"] as? [String])?.first?.contains("Home, to my mother.") == true, "\(seen["search"] ?? "none")")
             #expect((seen["curated"] as? String)?.contains("Home, to my mother.") == true, "\(seen["curated"] ?? "none")")

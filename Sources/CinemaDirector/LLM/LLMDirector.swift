@@ -169,7 +169,9 @@ public struct LLMDirector: Director {
                     found = try await tools.search(description, mode: mode, limit: limit, excluding: conversation.playedClipIDs)
                 } catch .meaning(let reason) {
                     // The model can read this and search by words instead.
-                    messages.append(.toolResult(callID: call.id, name: call.name, content: ClipTools.SearchError.meaning(reason).description, isError: true))
+                    messages.append(
+                        .toolResult(callID: call.id, name: call.name, content: ClipTools.SearchError.meaning(reason).description, isError: true)
+                    )
                     continue
                 } catch {
                     throw .library(error.description)

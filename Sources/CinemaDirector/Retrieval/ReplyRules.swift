@@ -20,7 +20,7 @@ public struct ReplyRules: Sendable {
     /// A reply this near in meaning to what the visitor said only says it back.
     public var echoMeaning = 0.8
     /// A retort must be at least this near in meaning to what the visitor said.
-    public var retortMeaning = 0.4
+    public var retortMeaning = 0.5
 
     public init(
         minimumSpeech: Double = 0.8,
@@ -80,7 +80,8 @@ public struct ReplyRules: Sendable {
     /// Weighs `reply` as the answer to `utterance`, given that what the visitor said resembles
     /// `match`, found by its words, its meaning or both as `found` says.
     /// `replyMeaning` is how near the reply itself is in meaning to what the visitor said.
-    public func judge(reply: Clip, match: Clip, found: Decision.Match, replyMeaning: Double? = nil, utterance: Utterance, context: Context) -> Verdict {
+    public func judge(reply: Clip, match: Clip, found: Decision.Match, replyMeaning: Double? = nil, utterance: Utterance, context: Context) -> Verdict
+    {
         if context.playedClipIDs.contains(reply.id) { return .excluded("already played in this session") }
         let speech = reply.cueEnd - reply.cueStart
         if speech < minimumSpeech { return .excluded("too short (\(Self.seconds(speech)) s of speech)") }
@@ -145,6 +146,9 @@ public struct ReplyRules: Sendable {
         if let name = Self.namedPerson(in: reply.text, unless: utterance.text) {
             score *= 0.35
             notes.append("speaks of \(name), whom the visitor never mentioned")
+        } else if let someone = Self.thirdPerson(in: reply.text, unless: utterance) {
+            score *= 0.6
+            notes.append("speaks of “\(someone)”, someone from the film's scene")
         }
         if Self.echoes(reply.text, utterance) {
             score *= 0.15
@@ -333,6 +337,16 @@ public struct ReplyRules: Sendable {
         "yes", "no", "yeah", "nope", "well", "oh", "i", "it", "because", "nothing", "never", "of", "sure", "certainly", "not", "maybe",
         "perhaps", "always", "nobody", "somebody", "everybody", "here", "there", "that", "this", "we", "my", "me", "ah", "why",
     ]
+
+    /// "He", "she", "they": a reply that speaks of a third person answers a scene the visitor
+    /// was not in, unless the visitor spoke of someone too. Returns the first such word.
+    static func thirdPerson(in text: String, unless utterance: Utterance) -> String? {
+        let visitor = Set(utterance.words)
+        guard visitor.isDisjoint(with: thirdPersons) else { return nil }
+        return SearchQuery(text).words.first(where: thirdPersons.contains)
+    }
+
+    private static let thirdPersons: Set<String> = ["he", "she", "him", "her", "his", "hers", "they", "them", "their", "himself", "herself"]
 
     /// A line that stops before its sentence does: "I started to think-", "and the cake...".
     static func isFragment(_ text: String) -> Bool {

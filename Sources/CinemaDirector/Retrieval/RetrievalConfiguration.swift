@@ -46,7 +46,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
             "I feel so sad today.", "I'm lonely.", "I'm scared.", "Everything is going wrong in my life.", "Someone I loved has died.",
             "I'm so stressed and worried.", "Nobody cares about me.",
         ],
-        .rebuke: ["You're stupid.", "Shut up.", "You're a useless old box.", "I hate you.", "You're boring and ugly."],
+        .rebuke: ["You're stupid.", "Shut up.", "You're a useless piece of junk.", "I hate you.", "You're boring and ugly."],
         .delight: ["I'm so happy today!", "I just got some wonderful news.", "We're getting married!", "I passed my exam!"],
         .praise: ["You're beautiful.", "I like you a lot.", "You're very clever.", "You have lovely eyes."],
         .musing: [
@@ -60,6 +60,9 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     public var reactionSimilarity = 0.5
     /// A reaction competes with the matched answers at this score: a strong specific answer wins.
     public var reactionScore = 0.85
+    /// A plain answer of the right form ("Who knows?" to a question) competes at this score: it
+    /// beats only weak specific answers, and "What?".
+    public var plainScore = 0.45
 
     public init() {}
 }
@@ -89,5 +92,6 @@ extension RetrievalConfiguration {
         }
         reactionSimilarity = director.double(forKey: "reactionSimilarity", default: defaults.reactionSimilarity)
         reactionScore = director.double(forKey: "reactionScore", default: defaults.reactionScore)
+        plainScore = director.double(forKey: "plainScore", default: defaults.plainScore)
     }
 }

@@ -214,6 +214,22 @@ public actor RetrievalDirector: Director {
                 queriesUsed += configuration.reactionQueries[reaction] ?? []
             }
         }
+        // When nothing specific fits, a plain answer of the right form still answers: "Who
+        // knows?" to a question, "Is that so?" to news of the visitor's own life. Not to words the
+        // library does not know (another language, nonsense): "What?" answers those.
+        if !scored.contains(where: { $0.kind == .reaction }), let form = Self.plainForm(heard), try await knowsWords(of: heard) {
+            let pool = try await pool(.reaction(form))
+            let poolContext = await self.context(for: conversation, considering: pool.map(\.id))
+            // Lines other sessions played lately are kept for when nothing fresh is left: "Who
+            // knows?" from another film again beats "What?" to a fair question.
+            let allowed = pool.filter { rules.allows($0, context: poolContext) }
+            let fresh = allowed.filter { !poolContext.coolingClipIDs.contains($0.id) }
+            let usable = fresh.isEmpty ? allowed : fresh
+            if let line = usable.randomElement(using: &random), !scored.contains(where: { $0.clip.id == line.id }) {
+                let why = form == .musing ? "a plain answer to a question" : "a plain answer to news of the visitor's life"
+                scored.append(Decision.Candidate(clip: line, score: configuration.plainScore, kind: .reaction, notes: [why]))
+            }
+        }
         let searchedAll = clock.now
         scored.sort { $0.score > $1.score }
 
@@ -316,7 +332,9 @@ public actor RetrievalDirector: Director {
                 // The line must say the query, and little else: no name ("Sara, how dare you").
                 let said = SearchQuery(clip.text).words
                 // A one-word query ("Good.") admits only itself: "Good night." is not an acknowledgement.
-                let extra = wanted.count == 1 ? 0 : 1
+                // A reaction must say just that: "I can't sleep." is not a refusal.
+                let extra: Int
+                if case .reaction = kind { extra = 0 } else { extra = wanted.count == 1 ? 0 : 1 }
                 if Self.contains(said, wanted) && said.count <= wanted.count + extra && !ReplyRules.addsCapitalizedWord(clip.text, to: wanted) {
                     clips.append(clip)
                     taken.insert(clip.id)
@@ -370,6 +388,23 @@ public actor RetrievalDirector: Director {
         } catch {
             throw .library(error.description)
         }
+    }
+
+    /// The reaction a plain answer takes: a question gets a musing ("Who knows?"), a statement
+    /// about the visitor's life gets news ("Is that so?").
+    static func plainForm(_ heard: ReplyRules.Utterance) -> Reaction? {
+        if heard.isQuestion { return .musing }
+        return heard.words.contains(where: ["i", "my", "we", "our", "me"].contains) ? .news : nil
+    }
+
+    /// Whether most of the visitor's content words occur somewhere in the library: English it
+    /// knows, rather than another language or nonsense.
+    private func knowsWords(of heard: ReplyRules.Utterance) async throws(DirectorError) -> Bool {
+        let words = Array(heard.keywords.sorted().prefix(6))
+        guard !words.isEmpty else { return true }
+        var known = 0
+        for word in words where try await !search(word, limit: 1).isEmpty { known += 1 }
+        return known * 2 >= words.count
     }
 
     // MARK: Text

@@ -39,6 +39,8 @@ public struct IndexReport: Sendable, Codable {
     public var withoutDialogue: [IndexIssue] = []
     /// What hearing soundtracks took, when there were films without subtitles.
     public var transcription: TranscriptionSummary?
+    /// Embedding the spoken lines after indexing, when asked for.
+    public var embedding: EmbeddingReport?
     /// The run was stopped (Ctrl-C) before the end; everything it finished is kept.
     public var interrupted = false
     public var seconds: Double = 0

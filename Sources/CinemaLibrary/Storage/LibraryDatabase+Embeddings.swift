@@ -123,8 +123,21 @@ extension LibraryDatabase {
             }
             progress(EmbeddingProgress(completed: start + batch.count, total: pending.count, elapsed: (clock.now - started) / .seconds(1)))
         }
-        let counts = try await read { db in
-            try Row.fetchOne(
+        let status = try await embeddingStatus(model: model)
+        report.lines = status.lines
+        report.missing = status.missing
+        report.seconds = (clock.now - started) / .seconds(1)
+        return report
+    }
+}
+
+extension LibraryDatabase {
+    /// How many spoken lines have a vector of `model`, and how many do not, in a report of no
+    /// work done.
+    public func embeddingStatus(model: String) async throws(LibraryError) -> EmbeddingReport {
+        try await read { db in
+            var report = EmbeddingReport(model: model)
+            let row = try Row.fetchOne(
                 db,
                 sql: """
                     SELECT count(stored.cueId), count(*) - count(stored.cueId)
@@ -132,12 +145,11 @@ extension LibraryDatabase {
                     WHERE cue.kind = ?
                     """,
                 arguments: [model, CueKind.speech]
-            ).map { [$0[0] as Int, $0[1] as Int] } ?? [0, 0]
+            )
+            report.lines = row?[0] ?? 0
+            report.missing = row?[1] ?? 0
+            return report
         }
-        report.lines = counts[0]
-        report.missing = counts[1]
-        report.seconds = (clock.now - started) / .seconds(1)
-        return report
     }
 }
 

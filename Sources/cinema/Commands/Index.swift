@@ -14,6 +14,9 @@ struct Index: AsyncParsableCommand {
             time of every word, by the model service (CINEMA_WHISPER_BASE_URL, by default
             http://127.0.0.1:8790/v1), and its lines are marked as transcribed. That takes a while:
             Ctrl-C keeps every piece already heard, and running again goes on from there.
+            Then every spoken line without one gets a sentence embedding (all-MiniLM-L6-v2 from the
+            model service, or the OpenAI-compatible server CINEMA_EMBEDDINGS_URL names), so that the
+            director can find lines by meaning; without it the director answers by words only.
             Runs again skip unchanged files, re-read changed ones and drop removed ones.
             Links are followed; named pipes, sockets and devices are reported and never opened.
             Exits with status 1 when any file or folder could not be read, 130 when stopped.
@@ -29,6 +32,9 @@ struct Index: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Flag(help: "Do not embed the spoken lines (the director then finds lines by their words only).")
+    var noEmbeddings = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -36,11 +42,19 @@ struct Index: AsyncParsableCommand {
         let library = try context.openLibrary()
         let display = ProgressDisplay()
         display.note("Indexing \(paths.joined(separator: ", ")) into \(library.path)")
-        let transcriber = try TranscriptionService.transcriber(context)
-        let report = try await Self.stoppable(display: display) { [paths, subtitlesOnly] in
-            try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display, transcriber: transcriber)
+        let local = try LocalModelService.installed(context)
+        let transcriber = TranscriptionService.transcriber(context, local: local)
+        let embedder = noEmbeddings ? nil : EmbeddingService.embedder(context, local: local)
+        let model = EmbeddingService.model(context)
+        let report = try await Self.stoppable(display: display) { [paths, subtitlesOnly, model] in
+            var report = try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display, transcriber: transcriber)
+            if let embedder, !report.interrupted {
+                report.embedding = try await library.embedLines(with: embedder, model: model, display: display)
+                report.interrupted = report.embedding?.interrupted ?? false
+            }
+            return report
         }
-        await (transcriber as? SupervisedTranscriber)?.stop()
+        await local?.stop()
         if json {
             print(try JSONOutput.encode(report))
         } else {
@@ -109,6 +123,37 @@ extension CommandContext {
     }
 }
 
+extension LibraryDatabase {
+    /// Embeds the lines that have no vector of the embedder's model, with a bar (count and time
+    /// left); when the embedder is missing or fails, says why in the report instead of failing
+    /// the run: the library is whole without vectors, the director then finds lines by words.
+    func embedLines(
+        with embedder: Result<any LineEmbedder, EmbeddingError>,
+        model: String,
+        display: ProgressDisplay
+    ) async throws -> EmbeddingReport {
+        do {
+            let found = try embedder.get()
+            let report = try await embedLines(with: found) { step in
+                var status = "\(step.completed)/\(step.total) lines"
+                if let remaining = step.remaining { status += " · ETA \(Timecode.clock(remaining))" }
+                display.update(
+                    fraction: step.total > 0 ? Double(step.completed) / Double(step.total) : 1,
+                    status: status,
+                    label: "embedding (\(model))"
+                )
+            }
+            display.finish()
+            return report
+        } catch let error as EmbeddingError {
+            display.finish()
+            var report = try await embeddingStatus(model: model)
+            report.unavailable = error.description
+            return report
+        }
+    }
+}
+
 /// How far hearing soundtracks has gone, in a few words: `0:50/1:51 of film · 3.6× · 0:17 left`.
 enum TranscriptionStatus {
     static func text(_ step: TranscriptionProgress) -> String {
@@ -166,11 +211,27 @@ struct IndexSummary {
                     + "use --subtitles-only to index subtitles alone."
             )
         }
+        lines += embedding
         if report.interrupted {
             lines.append("Stopped before the end. Everything finished is kept: run the same command again to go on from there.")
         }
         lines.append("Library: \(statistics.films) films, \(statistics.cues) cues (\(statistics.spokenCues) spoken) in \(libraryPath)")
         return lines.joined(separator: "\n")
+    }
+
+    /// How many lines were embedded, or said once why not and how to.
+    private var embedding: [String] {
+        guard let run = report.embedding else { return [] }
+        if let unavailable = run.unavailable, run.missing > 0 {
+            return [
+                "\(run.missing) spoken \(run.missing == 1 ? "line was" : "lines were") not embedded, so the director finds them by their words only: \(unavailable).",
+                "To embed them, \(EmbeddingService.howToFix).",
+            ]
+        }
+        guard run.embedded > 0 || run.missing > 0 else { return [] }
+        return [
+            "Embedded \(run.embedded) spoken \(run.embedded == 1 ? "line" : "lines") in \(String(format: "%.1f", run.seconds)) s (\(run.model)); \(run.lines) have vectors, \(run.missing) do not."
+        ]
     }
 
     /// What became of the films without subtitles: heard, or said once why not and how to.

@@ -2,6 +2,7 @@ import ArgumentParser
 import CinemaBackend
 import CinemaCore
 import CinemaDirector
+import CinemaLibrary
 import CinemaSpeech
 import Configuration
 import Foundation
@@ -110,7 +111,12 @@ struct Serve: AsyncParsableCommand {
                 )
             }
         }
-        let director = try await context.director(over: library)
+        // The visitor's words are embedded by the configured server, else by the model service
+        // that hears them, once it is ready.
+        let embedder: (any LineEmbedder)? =
+            DirectorMeaning.configuredEmbedder(context)
+            ?? modelService.map { RunningServiceEmbedder(service: $0, model: EmbeddingService.model(context)) }
+        let director = try await context.director(over: library, embedder: embedder)
         let configuration = BackendConfiguration(reader: context.reader)
         let backend = try await buildBackend(
             configuration: configuration,

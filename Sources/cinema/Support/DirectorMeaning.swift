@@ -1,6 +1,7 @@
 import CinemaCore
 import CinemaDirector
 import CinemaLibrary
+import CinemaSpeech
 import Configuration
 import Logging
 
@@ -12,7 +13,7 @@ enum DirectorMeaning {
     static let turnTimeout = Duration.seconds(2)
 
     static func search(_ context: CommandContext, library: LibraryDatabase, embedder: (any LineEmbedder)?) async -> MeaningSearch? {
-        let model = context.reader.string(forKey: "embeddings.model", default: "all-MiniLM-L6-v2")
+        let model = EmbeddingService.model(context)
         let index: SemanticIndex?
         do {
             index = try await SemanticIndex.load(from: library, model: model)
@@ -36,12 +37,20 @@ enum DirectorMeaning {
     /// The embeddings server named by `embeddings.url` (`CINEMA_EMBEDDINGS_URL`), with a turn's
     /// short timeout.
     static func configuredEmbedder(_ context: CommandContext) -> (any LineEmbedder)? {
-        guard let url = context.reader.string(forKey: "embeddings.url") else { return nil }
-        return OpenAIEmbeddingModel(
-            baseURL: url,
-            model: context.reader.string(forKey: "embeddings.model", default: "all-MiniLM-L6-v2"),
-            apiKey: context.reader.string(forKey: "embeddings.key", isSecret: true),
-            timeout: turnTimeout
-        )
+        EmbeddingService.configured(context, timeout: turnTimeout)
+    }
+}
+
+/// Embeds what a visitor says through the model service `cinema serve` supervises. While it is
+/// starting or restarting the turn is answered by words: a visitor does not wait for it.
+struct RunningServiceEmbedder: LineEmbedder {
+    let service: ModelService
+    let model: String
+
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        guard let url = await service.baseURL(within: .zero) else {
+            throw EmbeddingError.unreachable(url: "the model service", reason: "it is \(await service.state.name)")
+        }
+        return try await OpenAIEmbeddingModel(baseURL: url, model: model, timeout: DirectorMeaning.turnTimeout).embed(texts)
     }
 }

@@ -21,13 +21,11 @@ enum TranscriptionService {
     }
 
     /// The transcriber `cinema index` hands the indexer: the server `CINEMA_WHISPER_BASE_URL`
-    /// names; else the model service of this checkout, started only when a film needs it and
-    /// supervised for the rest of the run; else the model service's default address, where one
-    /// started by hand would be.
-    static func transcriber(_ context: CommandContext) throws -> any SoundtrackTranscriber {
-        if context.reader.string(forKey: "whisper.baseUrl") == nil, case .success(let installation) = SpeechEngines.installation(context) {
-            let service = ModelService(configuration: try SpeechEngines.serviceConfiguration(installation, context: context), logger: context.logger)
-            return SupervisedTranscriber(service: service)
+    /// names; else the model service of this checkout (`local`), started only when a film needs
+    /// it; else the model service's default address, where one started by hand would be.
+    static func transcriber(_ context: CommandContext, local: LocalModelService?) -> any SoundtrackTranscriber {
+        if context.reader.string(forKey: "whisper.baseUrl") == nil, let local {
+            return SupervisedTranscriber(local: local)
         }
         return remote(context)
     }
@@ -43,30 +41,21 @@ enum TranscriptionService {
     }
 }
 
-/// The model service started on first use (the first film without subtitles), waited for, and
-/// asked at each piece for its current address, so that a restart mid-film costs one piece's
-/// retry, not the run.
-actor SupervisedTranscriber: SoundtrackTranscriber {
-    let service: ModelService
-    private var supervision: Task<Void, Never>?
+/// Hears soundtracks through the model service, started on first use (the first film without
+/// subtitles) and asked at each piece for its current address, so that a restart mid-film costs
+/// one piece's retry, not the run.
+struct SupervisedTranscriber: SoundtrackTranscriber {
+    let local: LocalModelService
 
-    init(service: ModelService) {
-        self.service = service
-    }
-
-    nonisolated var location: String { "the model service (\(service.configuration.installation.folder))" }
+    var location: String { local.location }
 
     private func transcriber() async throws(TranscriptionError) -> WhisperWordTranscriber {
-        if supervision == nil {
-            let service = self.service
-            supervision = Task { await service.supervise() }
+        let url: String
+        switch await local.baseURL() {
+        case .success(let found): url = found
+        case .failure(let unavailable): throw .unreachable(service: location, reason: unavailable.reason)
         }
-        // Loading Whisper takes seconds; a minute and a half allows for a loaded machine.
-        guard let url = await service.baseURL(within: .seconds(90)) else {
-            let state = await service.state
-            throw .unreachable(service: location, reason: "it is \(state.name)\(state.reason.map { ": \($0)" } ?? "")")
-        }
-        var configuration = WhisperRecognizer.Configuration.modelService(model: service.configuration.model)
+        var configuration = WhisperRecognizer.Configuration.modelService(model: local.service.configuration.model)
         configuration.baseURL = url
         // A soundtrack is not a visitor talking to a TV: the prompt would mislead Whisper there.
         configuration.prompt = nil
@@ -79,11 +68,5 @@ actor SupervisedTranscriber: SoundtrackTranscriber {
 
     func words(in wav: [UInt8], seconds: Double) async throws(TranscriptionError) -> [TimedWord] {
         try await transcriber().words(in: wav, seconds: seconds)
-    }
-
-    /// Stops the service if it was started.
-    func stop() async {
-        supervision?.cancel()
-        await supervision?.value
     }
 }
