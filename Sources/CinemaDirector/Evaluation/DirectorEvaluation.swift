@@ -18,6 +18,8 @@ public enum DirectorEvaluation {
         public var path: String
         /// The library line like the visitor's that the answer follows, when it is a reply.
         public var matched: String?
+        /// The chosen candidate's score, when the director weighed candidates.
+        public var score: Double?
         public var answer: String
         public var film: String
         public var speechSeconds: Double
@@ -92,6 +94,7 @@ public enum DirectorEvaluation {
                         kind: decision.kind,
                         path: path(of: decision),
                         matched: decision.chosen?.match?.text,
+                        score: decision.chosen?.score,
                         answer: decision.clip.text,
                         film: decision.clip.filmTitle,
                         speechSeconds: decision.clip.cueEnd - decision.clip.cueStart,

@@ -33,7 +33,7 @@ public enum Reaction: String, Sendable, CaseIterable, Codable {
 
     private static let distressWords: Set<String> = [
         "sad", "lonely", "scared", "afraid", "frightened", "worried", "tired", "lost", "depressed", "unhappy", "nervous", "miserable",
-        "anxious", "upset", "hurt", "sick", "ill", "exhausted", "heartbroken", "alone",
+        "anxious", "upset", "hurt", "sick", "ill", "exhausted", "heartbroken", "alone", "grieving", "devastated", "hopeless", "stressed",
     ]
 
     private static let insults: Set<String> = [

@@ -62,7 +62,7 @@ public struct RetrievalConfiguration: Sendable, Equatable {
     public var reactionScore = 0.85
     /// A plain answer of the right form ("Who knows?" to a question) competes at this score: it
     /// beats only weak specific answers, and "What?".
-    public var plainScore = 0.45
+    public var plainScore = 0.6
 
     public init() {}
 }
