@@ -203,6 +203,10 @@ def host_name(header: str) -> str:
 class Handler(BaseHTTPRequestHandler):
     server_version = f"cinema-models/{VERSION}"
     protocol_version = "HTTP/1.1"
+    # The head and the body of an answer go out as two writes; with Nagle's algorithm the body
+    # then waits for the caller's delayed ACK of the head, 40 ms on Linux: longer than a whole
+    # embedding takes. TCP_NODELAY sends it at once.
+    disable_nagle_algorithm = True
     # A caller that stops sending mid-request (or keeps an idle connection) frees its thread
     # after this many seconds instead of holding it for ever.
     timeout = 60
