@@ -29,8 +29,8 @@ struct SemanticBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         print("# cinema-bench semantic — \(dimensions) dimensions, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
-        print("| index | lines | build/load | nearest p50 | nearest p99 |")
-        print("|---|---|---|---|---|")
+        print("| index | lines | build/load | nearest p50 | nearest p99 | over all cores p50 | p99 |")
+        print("|---|---|---|---|---|---|---|")
         var generator = SeededRandom(seed: 42)
         for count in lines {
             let clock = ContinuousClock()
@@ -38,8 +38,10 @@ struct SemanticBenchmark: AsyncParsableCommand {
             let vectors = (0..<count).map { _ in Self.randomVector(dimensions, &generator) }
             let index = SemanticIndex(model: "random", dimensions: dimensions, ids: (0..<count).map(Int64.init), vectors: vectors)
             let built = clock.now - started
-            let (p50, p99) = time(index, &generator)
-            print("| random unit vectors | \(index.count) | \(Self.ms(built)) (built) | \(Self.ms(p50)) | \(Self.ms(p99)) |")
+            let (p50, p99, split50, split99) = await time(index, &generator)
+            print(
+                "| random unit vectors | \(index.count) | \(Self.ms(built)) (built) | \(Self.ms(p50)) | \(Self.ms(p99)) | \(Self.ms(split50)) | \(Self.ms(split99)) |"
+            )
         }
         if let library {
             let database = try LibraryDatabase.open(path: AbsolutePath.resolve(library))
@@ -50,25 +52,37 @@ struct SemanticBenchmark: AsyncParsableCommand {
                 return
             }
             let loaded = clock.now - started
-            let (p50, p99) = time(index, &generator)
-            print("| \(library) | \(index.count) | \(Self.ms(loaded)) (loaded) | \(Self.ms(p50)) | \(Self.ms(p99)) |")
+            let (p50, p99, split50, split99) = await time(index, &generator)
+            print(
+                "| \(library) | \(index.count) | \(Self.ms(loaded)) (loaded) | \(Self.ms(p50)) | \(Self.ms(p99)) | \(Self.ms(split50)) | \(Self.ms(split99)) |"
+            )
         }
     }
 
-    /// p50 and p99 of `queries` searches for the 50 nearest of random queries.
-    private func time(_ index: SemanticIndex, _ generator: inout SeededRandom) -> (Duration, Duration) {
+    /// p50 and p99 of `queries` searches for the 50 nearest of random queries, on one core and
+    /// split over all of them (the same queries, so both must find the same lines).
+    private func time(_ index: SemanticIndex, _ generator: inout SeededRandom) async -> (Duration, Duration, Duration, Duration) {
         let clock = ContinuousClock()
-        var times: [Duration] = []
-        var found = 0
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var single: [Duration] = []
+        var split: [Duration] = []
         for _ in 0..<queries {
             let query = Self.randomVector(index.dimensions, &generator).floats
-            let started = clock.now
-            found += index.nearest(to: query, limit: 50).count
-            times.append(clock.now - started)
+            var started = clock.now
+            let alone = index.nearest(to: query, limit: 50)
+            single.append(clock.now - started)
+            started = clock.now
+            let together = await index.nearest(to: query, limit: 50, parts: cores)
+            split.append(clock.now - started)
+            precondition(alone.count == min(50, index.count) && alone == together, "the split scan found other lines")
         }
-        precondition(found == min(50, index.count) * queries, "nearest found \(found)")
-        times.sort()
-        return (times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)])
+        func percentiles(_ times: [Duration]) -> (Duration, Duration) {
+            let sorted = times.sorted()
+            return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
+        }
+        let (p50, p99) = percentiles(single)
+        let (split50, split99) = percentiles(split)
+        return (p50, p99, split50, split99)
     }
 
     private static func randomVector(_ dimensions: Int, _ generator: inout SeededRandom) -> EmbeddingVector {

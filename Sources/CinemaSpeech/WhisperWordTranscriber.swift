@@ -43,6 +43,9 @@ public struct WhisperWordTranscriber: SoundtrackTranscriber {
         }
         let names = list.data.map(\.id)
         if names.contains(configuration.model) { return configuration.model }
+        // The model service also lists its embedding model: of several, the one Whisper model.
+        let whispers = names.filter { $0.lowercased().contains("whisper") }
+        if whispers.count == 1 { return whispers[0] }
         return names.count == 1 ? names[0] : configuration.model
     }
 

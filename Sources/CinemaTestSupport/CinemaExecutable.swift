@@ -65,12 +65,16 @@ public enum CinemaExecutable {
     }
 
     /// A clean environment (PATH and HOME only) with `variables` added, so that a test sees only
-    /// the configuration it sets.
+    /// the configuration it sets. Embeddings are off unless a test turns them on
+    /// (`CINEMA_EMBEDDINGS_ENABLED`, or a `CINEMA_EMBEDDINGS_URL` of its own): otherwise every
+    /// library a test indexes would start a model service of its own to embed it, and the tests
+    /// running at once would wait on each other's.
     public static func cleanEnvironment(adding variables: [String: String]) -> Environment {
         var all: [Environment.Key: String] = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
         ]
+        if variables["CINEMA_EMBEDDINGS_URL"] == nil { all["CINEMA_EMBEDDINGS_ENABLED"] = "false" }
         for (key, value) in variables { all[Environment.Key(stringLiteral: key)] = value }
         return .custom(all)
     }

@@ -67,37 +67,37 @@ struct LibraryMigrationTests {
     @Test("A library from before transcription opens with its cues marked as read from subtitles, and keeps them")
     func beforeTranscription() async throws {
         try await TemporaryDirectory.with { directory in
-            let path = directory.file("library.sqlite")
-            let subtitles = try directory.write("films/Dawn.srt", "1\n00:00:01,000 --> 00:00:02,000\nAt dawn.\n")
-            let fingerprint = try #require(Fingerprint(path: subtitles))
-            do {
-                let old = try LibraryDatabase.open(
-                    path: path,
-                    configuration: LibraryConfiguration(),
-                    migratingUpTo: "v2: no cue shorter than 100 ms or longer than 1000 characters"
-                )
-                let film = FilmRecord(
-                    sourcePath: subtitles,
-                    title: "Dawn",
-                    videoPath: nil,
-                    subtitlePath: subtitles,
-                    subtitleSource: FilmReader.subtitlesOnlySource,
-                    duration: nil,
-                    sourceSize: fingerprint.size,
-                    sourceModified: fingerprint.modified,
-                    subtitleSize: nil,
-                    subtitleModified: nil,
-                    cueCount: 1,
-                    skippedCues: 0,
-                    indexedAt: 0
-                )
-                try await old.save(film, cues: [Cue(ordinal: 0, start: 1, end: 2, text: "At dawn.", kind: .speech)])
-            }
+            try await Self.dawn(in: directory, migratingUpTo: "v2: no cue shorter than 100 ms or longer than 1000 characters")
             let test = try TestLibrary(directory)
             let found = try await test.database.search("dawn", limit: 10)
             #expect(found.map(\.text) == ["At dawn."])
             #expect(found.first?.transcribed == false)
             #expect(try await test.indexer.index([directory.file("films")], subtitlesOnly: true).unchanged == 1)
         }
+    }
+
+    /// A library of one film, "Dawn", written by the code of an older migration, as an
+    /// installation from before it would have left it.
+    static func dawn(in directory: TemporaryDirectory, migratingUpTo version: String) async throws {
+        let path = directory.file("library.sqlite")
+        let subtitles = try directory.write("films/Dawn.srt", "1\n00:00:01,000 --> 00:00:02,000\nAt dawn.\n")
+        let fingerprint = try #require(Fingerprint(path: subtitles))
+        let old = try LibraryDatabase.open(path: path, configuration: LibraryConfiguration(), migratingUpTo: version)
+        let film = FilmRecord(
+            sourcePath: subtitles,
+            title: "Dawn",
+            videoPath: nil,
+            subtitlePath: subtitles,
+            subtitleSource: FilmReader.subtitlesOnlySource,
+            duration: nil,
+            sourceSize: fingerprint.size,
+            sourceModified: fingerprint.modified,
+            subtitleSize: nil,
+            subtitleModified: nil,
+            cueCount: 1,
+            skippedCues: 0,
+            indexedAt: 0
+        )
+        try await old.save(film, cues: [Cue(ordinal: 0, start: 1, end: 2, text: "At dawn.", kind: .speech)])
     }
 }

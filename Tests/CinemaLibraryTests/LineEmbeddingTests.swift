@@ -154,32 +154,7 @@ struct LineEmbeddingTests {
     @Test("A library from before embeddings opens with an empty vector table, and its lines can be embedded")
     func migration() async throws {
         try await TemporaryDirectory.with { directory in
-            let path = directory.file("library.sqlite")
-            let subtitles = try directory.write("films/Dawn.srt", "1\n00:00:01,000 --> 00:00:02,000\nAt dawn.\n")
-            let fingerprint = try #require(Fingerprint(path: subtitles))
-            do {
-                let old = try LibraryDatabase.open(
-                    path: path,
-                    configuration: LibraryConfiguration(),
-                    migratingUpTo: "v3: cues transcribed from the soundtrack, and the pieces done so far"
-                )
-                let film = FilmRecord(
-                    sourcePath: subtitles,
-                    title: "Dawn",
-                    videoPath: nil,
-                    subtitlePath: subtitles,
-                    subtitleSource: FilmReader.subtitlesOnlySource,
-                    duration: nil,
-                    sourceSize: fingerprint.size,
-                    sourceModified: fingerprint.modified,
-                    subtitleSize: nil,
-                    subtitleModified: nil,
-                    cueCount: 1,
-                    skippedCues: 0,
-                    indexedAt: 0
-                )
-                try await old.save(film, cues: [Cue(ordinal: 0, start: 1, end: 2, text: "At dawn.", kind: .speech)])
-            }
+            try await LibraryMigrationTests.dawn(in: directory, migratingUpTo: "v3: cues transcribed from the soundtrack, and the pieces done so far")
             let test = try TestLibrary(directory)
             #expect(try await SemanticIndex.load(from: test.database, model: "all-MiniLM-L6-v2") == nil)
             let report = try await test.database.embedLines(with: RecordingEmbedder())

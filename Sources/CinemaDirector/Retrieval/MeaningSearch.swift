@@ -80,7 +80,7 @@ public actor MeaningSearch {
 
     /// The `limit` lines nearest in meaning to `query`, nearest first, as playable clips.
     public func lines(nearest query: Query, limit: Int, excluding: Set<Int64> = []) async throws(Unavailable) -> [Line] {
-        let matches = index.nearest(to: query.vector, limit: limit, excluding: excluding)
+        let matches = await index.nearest(to: query.vector, limit: limit, excluding: excluding, parts: ProcessInfo.processInfo.activeProcessorCount)
         let clips: [Int64: Clip]
         do {
             clips = try await library.clips(withIDs: matches.map(\.cueID))

@@ -53,23 +53,60 @@ public struct SemanticIndex: Sendable {
     /// length scale), best first, leaving out `excluding`. Empty when the query has another
     /// length than the index's vectors or no direction.
     public func nearest(to query: [Float], limit: Int, excluding: Set<Int64> = []) -> [SemanticMatch] {
-        guard limit > 0, !ids.isEmpty, query.count == dimensions, let quantized = EmbeddingVector(quantizing: query) else { return [] }
-        var padded = [Int16](repeating: 0, count: stride)
-        var squares: Int32 = 0
-        for (index, value) in quantized.components.enumerated() {
-            padded[index] = Int16(value)
-            squares += Int32(value) * Int32(value)
+        guard limit > 0, let prepared = Query(query, dimensions: dimensions, stride: stride), !ids.isEmpty else { return [] }
+        return matches(scan(0..<ids.count, prepared, limit: limit, excluding: excluding), prepared)
+    }
+
+    /// The same, the scan split over the machine's cores: a large library (hundreds of
+    /// thousands of lines) scans in a fraction of the time one core takes.
+    public func nearest(to query: [Float], limit: Int, excluding: Set<Int64> = [], parts: Int) async -> [SemanticMatch] {
+        guard limit > 0, let prepared = Query(query, dimensions: dimensions, stride: stride), !ids.isEmpty else { return [] }
+        // Below this many rows a part costs more to start than it saves.
+        let parts = max(1, min(parts, ids.count / 50_000))
+        guard parts > 1 else { return matches(scan(0..<ids.count, prepared, limit: limit, excluding: excluding), prepared) }
+        let size = (ids.count + parts - 1) / parts
+        let found = await withTaskGroup(of: [TopK.Entry].self) { group in
+            for start in Swift.stride(from: 0, to: ids.count, by: size) {
+                group.addTask { scan(start..<min(start + size, ids.count), prepared, limit: limit, excluding: excluding) }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
         }
-        let queryScale = 1 / Float(squares).squareRoot()
+        return matches(Array(found.sorted { $1.isWorse(than: $0) }.prefix(limit)), prepared)
+    }
+
+    /// A query quantised as the rows are and widened to `Int16`, zero-padded to the stride.
+    struct Query: Sendable {
+        let padded: [Int16]
+        let scale: Float
+
+        init?(_ query: [Float], dimensions: Int, stride: Int) {
+            guard query.count == dimensions, let quantized = EmbeddingVector(quantizing: query) else { return nil }
+            var padded = [Int16](repeating: 0, count: stride)
+            var squares: Int32 = 0
+            for (index, value) in quantized.components.enumerated() {
+                padded[index] = Int16(value)
+                squares += Int32(value) * Int32(value)
+            }
+            self.padded = padded
+            scale = 1 / Float(squares).squareRoot()
+        }
+    }
+
+    private func matches(_ entries: [TopK.Entry], _ query: Query) -> [SemanticMatch] {
+        entries.map { SemanticMatch(cueID: ids[$0.row], similarity: min(1, max(-1, Double($0.score * query.scale)))) }
+    }
+
+    /// The best `limit` rows of `range`, best first.
+    private func scan(_ range: Range<Int>, _ query: Query, limit: Int, excluding: Set<Int64>) -> [TopK.Entry] {
         var best = TopK(limit: limit)
-        padded.withUnsafeBufferPointer { query in
+        query.padded.withUnsafeBufferPointer { query in
             rows.withUnsafeBufferPointer { rows in
                 inverseNorms.withUnsafeBufferPointer { norms in
                     ids.withUnsafeBufferPointer { ids in
                         let chunks = stride / 16
                         let queryChunks = UnsafeRawPointer(query.baseAddress!)
                         let base = UnsafeRawPointer(rows.baseAddress!)
-                        for row in 0..<ids.count {
+                        for row in range {
                             let dot = Self.dot(base + row * stride, queryChunks, chunks: chunks)
                             let score = Float(dot) * norms[row]
                             guard score > best.threshold, !excluding.contains(ids[row]) else { continue }
@@ -79,7 +116,7 @@ public struct SemanticIndex: Sendable {
                 }
             }
         }
-        return best.sorted().map { SemanticMatch(cueID: ids[$0.row], similarity: min(1, max(-1, Double($0.score * queryScale)))) }
+        return best.sorted()
     }
 
     /// The dot product of a row of `Int8` and the query widened to `Int16`, 32 components at a
@@ -142,7 +179,7 @@ public struct SemanticIndex: Sendable {
 
 /// The best `limit` scores seen so far: a min-heap, so the worst of them is at hand to beat.
 private struct TopK {
-    struct Entry {
+    struct Entry: Sendable {
         var score: Float
         var row: Int
 

@@ -53,13 +53,15 @@ extension CommandContext {
 
         var report = try await index([directory], into: library, display: display)
         // The demo's lines are embedded too, so that the director finds them by meaning.
-        let local = try LocalModelService.installed(self)
-        report.embedding = try await library.embedLines(
-            with: EmbeddingService.embedder(self, local: local),
-            model: EmbeddingService.model(self),
-            display: display
-        )
-        await local?.stop()
+        if EmbeddingService.enabled(self) {
+            let local = try LocalModelService.installed(self)
+            report.embedding = try await library.embedLines(
+                with: EmbeddingService.embedder(self, local: local),
+                model: EmbeddingService.model(self),
+                display: display
+            )
+            await local?.stop()
+        }
         print(try await IndexSummary.text(for: report, library: library))
         if report.hasFailures { throw ExitCode.failure }
     }

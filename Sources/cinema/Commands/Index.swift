@@ -44,7 +44,7 @@ struct Index: AsyncParsableCommand {
         display.note("Indexing \(paths.joined(separator: ", ")) into \(library.path)")
         let local = try LocalModelService.installed(context)
         let transcriber = TranscriptionService.transcriber(context, local: local)
-        let embedder = noEmbeddings ? nil : EmbeddingService.embedder(context, local: local)
+        let embedder = noEmbeddings || !EmbeddingService.enabled(context) ? nil : EmbeddingService.embedder(context, local: local)
         let model = EmbeddingService.model(context)
         let report = try await Self.stoppable(display: display) { [paths, subtitlesOnly, model] in
             var report = try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display, transcriber: transcriber)

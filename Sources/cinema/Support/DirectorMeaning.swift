@@ -13,6 +13,10 @@ enum DirectorMeaning {
     static let turnTimeout = Duration.seconds(2)
 
     static func search(_ context: CommandContext, library: LibraryDatabase, embedder: (any LineEmbedder)?) async -> MeaningSearch? {
+        guard EmbeddingService.enabled(context) else {
+            context.logger.notice("Embeddings are turned off (CINEMA_EMBEDDINGS_ENABLED): the director finds lines by their words alone.")
+            return nil
+        }
         let model = EmbeddingService.model(context)
         let index: SemanticIndex?
         do {

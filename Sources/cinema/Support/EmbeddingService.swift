@@ -15,6 +15,12 @@ enum EmbeddingService {
         "install the model service (script/bootstrap, or cinema-models/install) and run cinema index again, "
         + "or set CINEMA_EMBEDDINGS_URL to an OpenAI-compatible embeddings server (Ollama, OpenAI)"
 
+    /// `embeddings.enabled` (`CINEMA_EMBEDDINGS_ENABLED`, default true): false leaves lines
+    /// unembedded and the director finding them by words alone, as `--no-embeddings` does.
+    static func enabled(_ context: CommandContext) -> Bool {
+        context.reader.bool(forKey: "embeddings.enabled", default: true)
+    }
+
     static func model(_ context: CommandContext) -> String {
         context.reader.string(forKey: "embeddings.model", default: defaultModel)
     }
