@@ -52,8 +52,9 @@ struct PlayerCommandTests {
             // The players here are run without TMPDIR: their sockets are in /tmp, named after them.
             let socket = "/tmp/cinema-mpv-\(first.server.processID).sock"
             #expect(try await first.stop(SIGKILL) == 128 + SIGKILL)
-            #expect(EndToEndStationTests.isRunning(mpv), "mpv outlives a player killed with -9")
-            #expect(FileManager.default.fileExists(atPath: socket), "its socket file is left too")
+            // mpv outlives a player killed with -9, and its socket file stays, until a player
+            // starts. Tests running beside this one start players too, and any of them may reap
+            // the orphan first: what must hold is that one does, which is checked below.
 
             let next = try await EndToEndReconnectTests.Background.start(arguments, environment: environment)
             let nextPlay = try await HTTPTestClient(base: next.server.base).post("/play", #"{"video_path": "\#(film)", "start": 0.5, "end": 1.5}"#)
