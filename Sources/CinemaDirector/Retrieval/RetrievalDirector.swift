@@ -199,8 +199,7 @@ public actor RetrievalDirector: Director {
         if let reaction = wordReaction ?? meantReaction?.reaction {
             let told = wordReaction != nil ? "" : String(format: " (told by meaning, %.2f)", meantReaction?.similarity ?? 0)
             let pool = try await pool(.reaction(reaction))
-            let poolContext = await self.context(for: conversation, considering: pool.map(\.id))
-            let usable = pool.filter { rules.allows($0, context: poolContext) && !poolContext.coolingClipIDs.contains($0.id) }
+            let usable = playable(pool, context: await self.context(for: conversation, considering: pool.map(\.id)), repeats: false)
             // A pool line may already have been weighed as a retort and left out; as a reaction it counts.
             if let line = usable.randomElement(using: &random), !scored.contains(where: { $0.clip.id == line.id }) {
                 scored.append(
@@ -219,12 +218,9 @@ public actor RetrievalDirector: Director {
         // library does not know (another language, nonsense): "What?" answers those.
         if !scored.contains(where: { $0.kind == .reaction }), let form = Self.plainForm(heard), try await knowsWords(of: heard) {
             let pool = try await pool(.reaction(form))
-            let poolContext = await self.context(for: conversation, considering: pool.map(\.id))
             // Lines other sessions played lately are kept for when nothing fresh is left: "Who
             // knows?" from another film again beats "What?" to a fair question.
-            let allowed = pool.filter { rules.allows($0, context: poolContext) }
-            let fresh = allowed.filter { !poolContext.coolingClipIDs.contains($0.id) }
-            let usable = fresh.isEmpty ? allowed : fresh
+            let usable = playable(pool, context: await self.context(for: conversation, considering: pool.map(\.id)), repeats: true)
             if let line = usable.randomElement(using: &random), !scored.contains(where: { $0.clip.id == line.id }) {
                 let why = form == .musing ? "a plain answer to a question" : "a plain answer to news of the visitor's life"
                 scored.append(Decision.Candidate(clip: line, score: configuration.plainScore, kind: .reaction, notes: [why]))
@@ -287,10 +283,8 @@ public actor RetrievalDirector: Director {
         let started = clock.now
         let pool = try await pool(kind)
         let context = await context(for: conversation, considering: pool.map(\.id))
-        var usable = pool.filter { rules.allows($0, context: context) }
         // Prefer what no other session played lately, but a repeat beats silence.
-        let fresh = usable.filter { !context.coolingClipIDs.contains($0.id) }
-        if !fresh.isEmpty { usable = fresh }
+        let usable = playable(pool, context: context, repeats: true)
         let queries = queries(for: kind)
 
         let clip: Clip
@@ -316,6 +310,14 @@ public actor RetrievalDirector: Director {
             candidates: ([clip] + usable.filter { $0.id != clip.id }.prefix(9)).map { Decision.Candidate(clip: $0, score: 1, kind: .pool) },
             timings: timings
         )
+    }
+
+    /// The lines of `pool` that may be played now and that no other session played lately;
+    /// with `repeats`, when none is fresh, the lately played ones too.
+    private func playable(_ pool: [Clip], context: ReplyRules.Context, repeats: Bool) -> [Clip] {
+        let allowed = pool.filter { rules.allows($0, context: context) }
+        let fresh = allowed.filter { !context.coolingClipIDs.contains($0.id) }
+        return fresh.isEmpty && repeats ? allowed : fresh
     }
 
     /// Lines that say just what a pool's queries say ("What?", "What did you say?"), searched
