@@ -11,10 +11,6 @@ struct LibraryMigrationTests {
     @Test("A library indexed before the limits loses its overlong and 1 ms cues when opened, and the film is read again")
     func olderLibrary() async throws {
         try await TemporaryDirectory.with { directory in
-            // Where TestLibrary keeps its library.
-            let path = directory.file("library.sqlite")
-            let subtitles = try directory.write("films/Flood.srt", "1\n00:00:01,000 --> 00:00:02,000\nBefore the flood.\n")
-            let fingerprint = try #require(Fingerprint(path: subtitles))
             let cues = [
                 Cue(ordinal: 0, start: 1, end: 2, text: "Before the flood.", kind: .speech),
                 Cue(ordinal: 1, start: 2.5, end: 4, text: String(repeating: "flood ", count: 350_000), kind: .speech),
@@ -24,27 +20,13 @@ struct LibraryMigrationTests {
             ]
             do {
                 // What the indexer wrote before the limits: the rows go in as they were.
-                let old = try LibraryDatabase.open(
-                    path: path,
-                    configuration: LibraryConfiguration(),
+                let old = try await Self.oldLibrary(
+                    in: directory,
+                    title: "Flood",
+                    subtitles: "1\n00:00:01,000 --> 00:00:02,000\nBefore the flood.\n",
+                    cues: cues,
                     migratingUpTo: "v1: films, cues, full-text index"
                 )
-                let film = FilmRecord(
-                    sourcePath: subtitles,
-                    title: "Flood",
-                    videoPath: nil,
-                    subtitlePath: subtitles,
-                    subtitleSource: FilmReader.subtitlesOnlySource,
-                    duration: nil,
-                    sourceSize: fingerprint.size,
-                    sourceModified: fingerprint.modified,
-                    subtitleSize: nil,
-                    subtitleModified: nil,
-                    cueCount: cues.count,
-                    skippedCues: 0,
-                    indexedAt: 0
-                )
-                try await old.save(film, cues: cues)
                 #expect(try await old.statistics() == LibraryStatistics(films: 1, cues: 5, spokenCues: 4))
             }
 
@@ -79,13 +61,31 @@ struct LibraryMigrationTests {
     /// A library of one film, "Dawn", written by the code of an older migration, as an
     /// installation from before it would have left it.
     static func dawn(in directory: TemporaryDirectory, migratingUpTo version: String) async throws {
-        let path = directory.file("library.sqlite")
-        let subtitles = try directory.write("films/Dawn.srt", "1\n00:00:01,000 --> 00:00:02,000\nAt dawn.\n")
+        try await oldLibrary(
+            in: directory,
+            title: "Dawn",
+            subtitles: "1\n00:00:01,000 --> 00:00:02,000\nAt dawn.\n",
+            cues: [Cue(ordinal: 0, start: 1, end: 2, text: "At dawn.", kind: .speech)],
+            migratingUpTo: version
+        )
+    }
+
+    /// A library of one film whose rows go in as they are, through the code of an older
+    /// migration, where `TestLibrary` keeps its library.
+    @discardableResult
+    static func oldLibrary(
+        in directory: TemporaryDirectory,
+        title: String,
+        subtitles text: String,
+        cues: [Cue],
+        migratingUpTo version: String
+    ) async throws -> LibraryDatabase {
+        let subtitles = try directory.write("films/\(title).srt", text)
         let fingerprint = try #require(Fingerprint(path: subtitles))
-        let old = try LibraryDatabase.open(path: path, configuration: LibraryConfiguration(), migratingUpTo: version)
+        let old = try LibraryDatabase.open(path: directory.file("library.sqlite"), configuration: LibraryConfiguration(), migratingUpTo: version)
         let film = FilmRecord(
             sourcePath: subtitles,
-            title: "Dawn",
+            title: title,
             videoPath: nil,
             subtitlePath: subtitles,
             subtitleSource: FilmReader.subtitlesOnlySource,
@@ -94,10 +94,11 @@ struct LibraryMigrationTests {
             sourceModified: fingerprint.modified,
             subtitleSize: nil,
             subtitleModified: nil,
-            cueCount: 1,
+            cueCount: cues.count,
             skippedCues: 0,
             indexedAt: 0
         )
-        try await old.save(film, cues: [Cue(ordinal: 0, start: 1, end: 2, text: "At dawn.", kind: .speech)])
+        try await old.save(film, cues: cues)
+        return old
     }
 }
