@@ -40,9 +40,12 @@ public actor ClientSupervisor {
         public var environment: [String: String] = [:]
         /// SIGTERM, then SIGKILL after this.
         public var grace: Duration = .seconds(5)
-        public var backoff = Backoff(initial: .seconds(1), maximum: .seconds(30))
+        /// Capped at 8 s because the backend ends a session whose TV has been gone for 30 s (its
+        /// grace period): a longer pause would let the session end while its client waits, and
+        /// a restarted client needs a few seconds more to join its room.
+        public var backoff = Backoff(initial: .seconds(1), maximum: .seconds(8))
         /// A client that ran this long before it failed is started again after the first pause,
-        /// not the longest: weeks of uptime should not leave one crash waiting 30 s.
+        /// not the longest: weeks of uptime should not leave one crash waiting 8 s.
         public var steadyRun: Duration = .seconds(60)
         /// This many failures within `crashWindow` raise needs-help on the session.
         public var crashLimit = 5
