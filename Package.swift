@@ -265,7 +265,9 @@ let package = Package(
                 "CinemaBackend", "CinemaHTTP", "CinemaDirector", "CinemaLibrary", "CinemaCore", "CinemaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

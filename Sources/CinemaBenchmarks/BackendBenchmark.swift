@@ -389,22 +389,20 @@ struct BackendBenchmark: AsyncParsableCommand {
                         } catch RoomTestClient.Failure.timedOut {
                             continue
                         }
-                        switch (message.type, message.serverMessageType) {
-                        case ("server-message", "play-clip"):
+                        switch try? ServerMessage(message) {
+                        case .playClip(_, let clip):
                             if let sent = sentAt.withLock({ state -> ContinuousClock.Instant? in
                                 defer { state = nil }
                                 return state
                             }) {
                                 load.turnTimes.withLock { $0.append((clock.now - sent) / .milliseconds(1)) }
                             }
-                            if let id = message.clipID {
-                                try await room.send(.clipStarted(id))
-                                try await room.send(.clipEnded(id))
-                            }
-                        case ("metrics", _):
+                            try await room.send(.clipStarted(clip.id))
+                            try await room.send(.clipEnded(clip.id))
+                        case .metrics(let timings):
                             // Each turn is reported twice; the second, after clip-started, adds
                             // the player's part.
-                            if let timings = TurnTimings(message.data), timings.turn > 1, timings.playerMilliseconds == nil {
+                            if timings.turn > 1, timings.playerMilliseconds == nil {
                                 load.serverTotals.withLock { $0.append(timings.totalMilliseconds) }
                                 load.directorTimes.withLock { $0.append(timings.directorMilliseconds) }
                             }
@@ -418,7 +416,7 @@ struct BackendBenchmark: AsyncParsableCommand {
             progress.yield(.streamed)
             // Stay in the room until the backend stops, to see that it says so.
             if let ended = try? await room.next("server-message", serverType: "session-ended", within: .seconds(120)),
-                ended.data?["reason"]?.stringValue == "shutdown"
+                case .sessionEnded("shutdown") = try? ServerMessage(ended)
             {
                 load.endedSeen.add(1, ordering: .relaxed)
             }

@@ -175,15 +175,20 @@ struct SpokenTurnBenchmark: AsyncParsableCommand {
                     } catch {
                         break
                     }
-                    if message.type == "user-transcription" { heard = message.data?["text"]?.stringValue }
-                    if message.type == "server-message", message.serverMessageType == "play-clip" {
+                    switch try? ServerMessage(message) {
+                    case .userTranscription(let transcription):
+                        heard = transcription.text
+                    case .playClip(_, let clip):
                         let received = clock.now
                         let latency = lastSound.withLock { $0 }.map { (received - $0) / .milliseconds(1) }
-                        let timings = TurnTimings(try await room.next("metrics").data)
-                        try await room.send(.clipStarted(message.clipID ?? 0))
-                        try await room.send(.clipEnded(message.clipID ?? 0))
+                        var timings: TurnTimings?
+                        if case .metrics(let reported) = try ServerMessage(try await room.next("metrics")) { timings = reported }
+                        try await room.send(.clipStarted(clip.id))
+                        try await room.send(.clipEnded(clip.id))
                         _ = try await room.next("user-mute-stopped", within: .seconds(30))
                         return Turn(said: text, heard: heard, latency: latency, timings: timings)
+                    default:
+                        break
                     }
                 }
                 return Turn(said: text, heard: heard, latency: nil, timings: nil)

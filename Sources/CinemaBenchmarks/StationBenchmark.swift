@@ -121,9 +121,11 @@ struct StationBenchmark: AsyncParsableCommand {
             let (identifier, spawnAsked, connect, startClient, startToGreeting) = measured
             // The client joined when the room logged the device's arrival.
             let detail = try await backend.get("/api/sessions/\(identifier)").json
-            guard case .array(let events) = detail["events"] ?? .null,
-                let joined = events.first(where: { $0["type"]?.stringValue == "participant-joined" && $0["data"]?["role"]?.stringValue == "device" }),
-                let at = joined["at"]?.stringValue.flatMap(Timestamp.date)
+            let events = (try? detail["events"]?.decode(as: [SessionEvent].self)) ?? []
+            guard
+                let at = events.first(where: {
+                    if case .participantJoined(let joined) = $0.body { joined.role == .device } else { false }
+                })?.at
             else { throw ServerProcess.Failure(description: "session \(identifier) has no device join") }
             timings.connect.append(connect / .milliseconds(1))
             timings.startClient.append(startClient / .milliseconds(1))

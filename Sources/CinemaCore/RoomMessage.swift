@@ -53,83 +53,26 @@ public struct RoomMessage: Codable, Sendable, Equatable {
 // MARK: Backend → client
 
 extension RoomMessage {
-    /// A clip as the device needs it: the span to play, and where to find the film (`path` on
-    /// the same machine, `media_url` over HTTP).
-    public struct ClipToPlay: Sendable, Equatable {
-        public var clip: Clip
-        public var mediaURL: String?
+    public static func botReady(answering id: String?) -> RoomMessage { ServerMessage.botReady(answering: id).envelope }
+    public static let userMuteStarted = ServerMessage.userMuteStarted.envelope
+    public static let userMuteStopped = ServerMessage.userMuteStopped.envelope
+    public static let userStartedSpeaking = ServerMessage.userStartedSpeaking.envelope
+    public static let userStoppedSpeaking = ServerMessage.userStoppedSpeaking.envelope
 
-        public init(clip: Clip, mediaURL: String?) {
-            self.clip = clip
-            self.mediaURL = mediaURL
-        }
-
-        var json: JSONValue {
-            .object([
-                "id": .number(Double(clip.id)),
-                "film_id": .number(Double(clip.filmID)),
-                "film_title": .string(clip.filmTitle),
-                "path": clip.videoPath.map(JSONValue.string) ?? .null,
-                "media_url": mediaURL.map(JSONValue.string) ?? .null,
-                "start": .number(clip.start),
-                "end": .number(clip.end),
-                "text": .string(clip.text),
-            ])
-        }
+    public static func userTranscription(_ text: String, at date: Date) -> RoomMessage {
+        ServerMessage.userTranscription(.init(text: text, at: date)).envelope
     }
 
-    public static func botReady(answering id: String?) -> RoomMessage {
-        RoomMessage(
-            type: "bot-ready",
-            id: id,
-            data: .object(["version": .string(CinemaVersion.current), "about": .object(["library": .string("cinema-chat")])])
-        )
-    }
-
-    public static let userMuteStarted = RoomMessage(type: "user-mute-started")
-    public static let userMuteStopped = RoomMessage(type: "user-mute-stopped")
-    public static let userStartedSpeaking = RoomMessage(type: "user-started-speaking")
-    public static let userStoppedSpeaking = RoomMessage(type: "user-stopped-speaking")
-
-    public static func userTranscription(_ text: String, final: Bool = true, at date: Date, userID: String = "visitor") -> RoomMessage {
-        RoomMessage(
-            type: "user-transcription",
-            data: .object([
-                "text": .string(text), "final": .bool(final), "timestamp": .string(Timestamp.string(date)), "user_id": .string(userID),
-            ])
-        )
-    }
-
-    public static func botLLMText(_ text: String) -> RoomMessage {
-        RoomMessage(type: "bot-llm-text", data: .object(["text": .string(text)]))
-    }
-
-    public static func playClip(turn: Int, _ clip: ClipToPlay) -> RoomMessage {
-        serverMessage(["type": .string("play-clip"), "turn": .number(Double(turn)), "clip": clip.json])
-    }
-
-    public static let stopClip = serverMessage(["type": .string("stop-clip")])
-
-    public static func sessionEnded(reason: String) -> RoomMessage {
-        serverMessage(["type": .string("session-ended"), "reason": .string(reason)])
-    }
-
-    public static func metrics(_ timings: TurnTimings) -> RoomMessage {
-        RoomMessage(type: "metrics", data: timings.json)
-    }
+    public static func sessionEnded(reason: String) -> RoomMessage { ServerMessage.sessionEnded(reason: reason).envelope }
 
     /// `code` is machine-readable (`token-expired`, `room-occupied`, …); `error` is for a person.
     public static func error(_ message: String, code: String, fatal: Bool) -> RoomMessage {
-        RoomMessage(type: "error", data: .object(["error": .string(message), "code": .string(code), "fatal": .bool(fatal)]))
+        ServerMessage.error(.init(message: message, code: code, fatal: fatal)).envelope
     }
 
     /// The `server-message` payload's own `type` (`play-clip`, `session-ended`…), if this is one.
     public var serverMessageType: String? {
         type == "server-message" ? data?["type"]?.stringValue : nil
-    }
-
-    private static func serverMessage(_ fields: [String: JSONValue]) -> RoomMessage {
-        RoomMessage(type: "server-message", data: .object(fields))
     }
 }
 

@@ -15,9 +15,14 @@ public enum SessionStatus: String, Codable, Sendable, CaseIterable {
 }
 
 /// One entry in a session's log. A session's history is nothing but these, in `sequence` order;
-/// every view of it (`/conversation-status`, the dashboard, the live feed) is derived from them.
+/// every view of it (`/conversation-status`, the dashboard, the live feed, a session restored
+/// after a restart) is derived from them.
+///
+/// On the wire an event is `{"session", "sequence", "at", "type", "data"}` (PROTOCOL.md); `body`
+/// is the `type` and `data` together, typed.
 public struct SessionEvent: Codable, Sendable, Equatable {
-    /// What happened. An open set, so that a log written by a newer version still reads.
+    /// What happened, by its wire name. An open set, so that a log written by a newer version
+    /// still reads.
     public struct Kind: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -26,15 +31,11 @@ public struct SessionEvent: Codable, Sendable, Equatable {
         public static let stateChanged = Kind(rawValue: "state-changed")
         public static let participantJoined = Kind(rawValue: "participant-joined")
         public static let participantLeft = Kind(rawValue: "participant-left")
-        /// What the visitor said (typed, spoken, or typed by the operator for them).
         public static let visitorText = Kind(rawValue: "visitor-text")
-        /// The director's choice, with reasoning, candidates and timings.
         public static let decision = Kind(rawValue: "decision")
-        /// Turns that got no clip because the session ended (or said goodbye) first.
         public static let turnDropped = Kind(rawValue: "turn-dropped")
         public static let clipStarted = Kind(rawValue: "clip-started")
         public static let clipEnded = Kind(rawValue: "clip-ended")
-        /// A status reported from outside (`POST /update-status`).
         public static let status = Kind(rawValue: "status")
         public static let needsHelp = Kind(rawValue: "needs-help")
         public static let error = Kind(rawValue: "error")
@@ -52,19 +53,62 @@ public struct SessionEvent: Codable, Sendable, Equatable {
         }
     }
 
+    /// What happened, with what it carries.
+    public enum Body: Sendable, Equatable {
+        case created(Created)
+        case stateChanged(StateChange)
+        case participantJoined(Participant)
+        case participantLeft(Participant)
+        /// What the visitor said (typed, spoken, or typed by the operator for them).
+        case visitorText(VisitorText)
+        /// The director's choice, with reasoning, candidates and timings.
+        case decision(DecisionPayload)
+        /// Turns that got no clip because the session ended (or said goodbye) first.
+        case turnDropped(TurnDropped)
+        case clipStarted(ClipStarted)
+        case clipEnded(ClipEnded)
+        /// A status reported from outside (`POST /update-status`).
+        case status(ReportedStatus)
+        case needsHelp(NeedsHelp)
+        case error(Failure)
+        case ended(Ended)
+        /// A kind this version does not know, or one whose data it cannot read (a log written
+        /// by another version): kept as it was, shown, and otherwise left alone.
+        case unrecognized(Kind, JSONValue)
+
+        public var kind: Kind {
+            switch self {
+            case .created: .created
+            case .stateChanged: .stateChanged
+            case .participantJoined: .participantJoined
+            case .participantLeft: .participantLeft
+            case .visitorText: .visitorText
+            case .decision: .decision
+            case .turnDropped: .turnDropped
+            case .clipStarted: .clipStarted
+            case .clipEnded: .clipEnded
+            case .status: .status
+            case .needsHelp: .needsHelp
+            case .error: .error
+            case .ended: .ended
+            case .unrecognized(let kind, _): kind
+            }
+        }
+    }
+
     public var session: String
     /// 1, 2, 3… within the session; `last_seen` and SSE ids refer to it.
     public var sequence: Int64
     public var at: Date
-    public var kind: Kind
-    public var data: JSONValue
+    public var body: Body
 
-    public init(session: String, sequence: Int64, at: Date, kind: Kind, data: JSONValue) {
+    public var kind: Kind { body.kind }
+
+    public init(session: String, sequence: Int64, at: Date, body: Body) {
         self.session = session
         self.sequence = sequence
         self.at = at
-        self.kind = kind
-        self.data = data
+        self.body = body
     }
 
     enum CodingKeys: String, CodingKey {
@@ -82,8 +126,8 @@ public struct SessionEvent: Codable, Sendable, Equatable {
             throw DecodingError.dataCorruptedError(forKey: .at, in: container, debugDescription: "'\(stamp)' is not an ISO 8601 time")
         }
         at = date
-        kind = try container.decode(Kind.self, forKey: .kind)
-        data = try container.decodeIfPresent(JSONValue.self, forKey: .data) ?? .null
+        let kind = try container.decode(Kind.self, forKey: .kind)
+        body = Body(kind: kind) { type in try container.decode(type, forKey: .data) }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -92,6 +136,73 @@ public struct SessionEvent: Codable, Sendable, Equatable {
         try container.encode(sequence, forKey: .sequence)
         try container.encode(Timestamp.string(at), forKey: .at)
         try container.encode(kind, forKey: .kind)
-        try container.encode(data, forKey: .data)
+        try container.encode(body.payload, forKey: .data)
+    }
+}
+
+extension SessionEvent.Body {
+    /// Reads a body from its kind and its data, wherever the data comes from (an event's JSON,
+    /// a database row). Data that does not read as its kind's is kept unrecognized rather than
+    /// failing the whole log.
+    public init(kind: SessionEvent.Kind, data read: (any Decodable.Type) throws -> any Decodable) {
+        func typed<Payload: Decodable>(_ make: (Payload) -> Self) -> Self? {
+            (try? read(Payload.self) as? Payload).map(make)
+        }
+        let body: Self? =
+            switch kind {
+            case .created: typed(Self.created)
+            case .stateChanged: typed(Self.stateChanged)
+            case .participantJoined: typed(Self.participantJoined)
+            case .participantLeft: typed(Self.participantLeft)
+            case .visitorText: typed(Self.visitorText)
+            case .decision: typed(Self.decision)
+            case .turnDropped: typed(Self.turnDropped)
+            case .clipStarted: typed(Self.clipStarted)
+            case .clipEnded: typed(Self.clipEnded)
+            case .status: typed(Self.status)
+            case .needsHelp: typed(Self.needsHelp)
+            case .error: typed(Self.error)
+            case .ended: typed(Self.ended)
+            default: nil
+            }
+        self = body ?? .unrecognized(kind, (try? read(JSONValue.self) as? JSONValue) ?? .null)
+    }
+
+    /// Reads a body from its kind and its data's JSON text (a database row).
+    public init(kind: SessionEvent.Kind, json: Data) {
+        let decoder = JSONDecoder()
+        self.init(kind: kind) { type in try decoder.decode(type, from: json) }
+    }
+
+    /// The data's JSON text: keys sorted, as the log has always stored it.
+    public func encodedData() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The payloads are strings, numbers and objects: encoding them cannot fail.
+        return (try? encoder.encode(payload)) ?? Data("null".utf8)
+    }
+
+    /// The data as JSON values, for the views that show any event's data as it is.
+    public var data: JSONValue {
+        (try? JSONDecoder().decode(JSONValue.self, from: encodedData())) ?? .null
+    }
+
+    /// What the event carries, as its `data`.
+    public var payload: any Encodable & Sendable {
+        switch self {
+        case .created(let payload): payload
+        case .stateChanged(let payload): payload
+        case .participantJoined(let payload), .participantLeft(let payload): payload
+        case .visitorText(let payload): payload
+        case .decision(let payload): payload
+        case .turnDropped(let payload): payload
+        case .clipStarted(let payload): payload
+        case .clipEnded(let payload): payload
+        case .status(let payload): payload
+        case .needsHelp(let payload): payload
+        case .error(let payload): payload
+        case .ended(let payload): payload
+        case .unrecognized(_, let data): data
+        }
     }
 }

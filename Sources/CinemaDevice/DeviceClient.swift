@@ -167,79 +167,60 @@ public actor DeviceClient {
 
     /// One message from the backend: acts on it and logs it, one line each.
     private func handle(_ text: String) async -> Next {
-        let message: RoomMessage
+        let message: ServerMessage
         do {
-            message = try RoomMessage.decode(text)
+            message = try ServerMessage(try RoomMessage.decode(text))
         } catch {
             logger.warning("Ignored a message the client cannot read (\(error)): \(text.prefix(200))")
             return .stay
         }
-        switch message.type {
-        case "bot-ready":
+        switch message {
+        case .botReady:
             logger.info("bot-ready: joined the room")
-        case "server-message":
-            return await serverMessage(message.data ?? .null)
-        case "user-transcription":
-            let words = message.data?["text"]?.stringValue ?? ""
-            if message.data?["final"]?.boolValue != false { heard = words }
-            logger.info("user-transcription: \"\(words)\"")
-        case "metrics":
-            let data = message.data ?? .null
-            let fields = ["turn", "vad_ms", "stt_ms", "director_ms", "total_ms", "player_ms", "speech_to_screen_ms"].compactMap { key in
-                data[key]?.doubleValue.map { "\(key)=\($0 == $0.rounded() ? String(Int($0)) : String(format: "%.1f", $0))" }
+        case .userTranscription(let heard):
+            if heard.final { self.heard = heard.text }
+            logger.info("user-transcription: \"\(heard.text)\"")
+        case .metrics(let timings):
+            let fields: [(String, Double?)] = [
+                ("turn", Double(timings.turn)), ("vad_ms", timings.vadMilliseconds ?? 0), ("stt_ms", timings.sttMilliseconds ?? 0),
+                ("director_ms", timings.directorMilliseconds), ("total_ms", timings.totalMilliseconds), ("player_ms", timings.playerMilliseconds),
+                ("speech_to_screen_ms", timings.speechToScreenMilliseconds),
+            ]
+            let shown = fields.compactMap { key, value in
+                value.map { "\(key)=\($0 == $0.rounded() ? String(Int($0)) : String(format: "%.1f", TurnTimings.rounded($0)))" }
             }
-            logger.info("metrics: \(fields.joined(separator: " "))")
-        case "error":
-            let data = message.data ?? .null
-            let code = data["code"]?.stringValue ?? "error"
-            let detail = data["error"]?.stringValue ?? "no detail"
-            if data["fatal"]?.boolValue == true {
-                verdict = .refused(code: code, message: detail)
-                logger.error("error (\(code), fatal): \(detail)")
+            logger.info("metrics: \(shown.joined(separator: " "))")
+        case .error(let error):
+            if error.fatal {
+                verdict = .refused(code: error.code, message: error.message)
+                logger.error("error (\(error.code), fatal): \(error.message)")
                 return .leave
             }
-            logger.warning("error (\(code)): \(detail)")
-        default:
-            logger.info("\(message.type)")
-        }
-        return .stay
-    }
-
-    private func serverMessage(_ data: JSONValue) async -> Next {
-        switch data["type"]?.stringValue {
-        case "play-clip":
-            let clip = data["clip"] ?? .null
-            guard let id = clip["id"]?.int64Value, let start = clip["start"]?.doubleValue, let end = clip["end"]?.doubleValue else {
-                logger.warning("play-clip without a clip id, start and end; not played")
-                return .stay
-            }
-            let title = clip["film_title"]?.stringValue ?? "?"
-            let span = String(format: "%.2f–%.2f s", start, end)
-            logger.info(
-                "play-clip: turn \(data["turn"]?.int64Value ?? 0), clip \(id) of \"\(title)\" [\(span)]: \"\(clip["text"]?.stringValue ?? "")\""
-            )
+            logger.warning("error (\(error.code)): \(error.message)")
+        case .playClip(let turn, let clip):
+            let span = String(format: "%.2f–%.2f s", clip.start, clip.end)
+            logger.info("play-clip: turn \(turn), clip \(clip.id) of \"\(clip.filmTitle)\" [\(span)]: \"\(clip.text)\"")
             let play = ClipRequest(
-                id: id,
-                start: start,
-                end: end,
-                path: clip["path"]?.stringValue,
-                mediaURL: clip["media_url"]?.stringValue,
-                line: clip["text"]?.stringValue,
+                id: clip.id,
+                start: clip.start,
+                end: clip.end,
+                path: clip.path,
+                mediaURL: clip.mediaURL,
+                line: clip.text,
                 visitor: heard
             )
             // Played aside, so that the room keeps being read (a stop may follow at once).
             Task { await self.play(play) }
-        case "stop-clip":
+        case .stopClip:
             logger.info("stop-clip")
             current = nil
             Task { await self.stopPlayer() }
-        case "session-ended":
-            let reason = data["reason"]?.stringValue ?? "ended"
+        case .sessionEnded(let reason):
             logger.info("session-ended: \(reason)")
             verdict = .ended(reason: reason)
             return .leave
-        case let other:
-            logger.info("server-message: \(other ?? "without a type")")
+        case .userMuteStarted, .userMuteStopped, .userStartedSpeaking, .userStoppedSpeaking, .botLLMText:
+            logger.info("\(message.envelope.type)")
         }
         return .stay
     }

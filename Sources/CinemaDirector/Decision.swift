@@ -3,37 +3,9 @@ public import CinemaCore
 /// What a director chose for one turn, and why: the clip to play, the reasoning for the operator
 /// (never shown to the visitor), the searches it ran, the candidates it weighed, and timings.
 public struct Decision: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable, Equatable {
-        /// The TV's opening line.
-        case greeting
-        /// The line that follows, in its film, a line like the visitor's.
-        case reply
-        /// A model's pick among clips it searched for.
-        case llm
-        /// "What?": nothing the visitor said could be answered.
-        case fallback
-        /// The TV's closing line.
-        case farewell
-        /// A clip the operator chose by hand (curator override); no director was asked.
-        case curator
-    }
-
-    /// The ways a director comes to a candidate. A type rather than words in a note, so that
-    /// evaluations, the dashboard and the rules can tell them apart.
-    public enum CandidateKind: String, Sendable, Codable, Equatable, CaseIterable {
-        /// The line that follows, in its film, a line like the visitor's.
-        case reply
-        /// A short line that takes up the visitor's own word and reacts ("Tired?").
-        case retort
-        /// The visitor's sentence turned around ("You're stupid." → "I'm not stupid!").
-        case reflection
-        /// A fitting reaction to thanks, distress, a rebuke or a bare "yes".
-        case reaction
-        /// A greeting, farewell or "what?" line from its pool.
-        case pool
-        /// A clip a language model found with its search tool.
-        case pick
-    }
+    /// Defined in CinemaCore: the session's schema carries them.
+    public typealias Kind = AnswerKind
+    public typealias CandidateKind = CinemaCore.CandidateKind
 
     /// A library line that resembles what the visitor said, and how it was found: by its words
     /// (full-text search), by its meaning (sentence embeddings), or both.

@@ -179,7 +179,7 @@ struct RoomController: Sendable {
         logger: Logger
     ) async {
         var strikes = 0
-        var audio = LiveSession.AudioCounts()
+        var audio = SessionEvent.AudioCounts()
         var violated = false
         var listening = false
         /// The device declared a microphone format the room cannot hear: its audio is counted
@@ -236,7 +236,7 @@ struct RoomController: Sendable {
                         if audio.frames == Self.audioReportInterval {
                             engine.metrics.audio(frames: audio.frames, ignored: audio.ignored)
                             await session.addAudio(audio)
-                            audio = LiveSession.AudioCounts()
+                            audio = SessionEvent.AudioCounts()
                         }
                     }
                 }

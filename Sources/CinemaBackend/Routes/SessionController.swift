@@ -216,7 +216,7 @@ struct SessionController<Context: RequestContext>: Sendable {
         guard !text.isEmpty else { throw APIError.invalid("text", "is empty; type what the visitor says.") }
         guard text.count <= 2000 else { throw APIError.invalid("text", "is longer than 2000 characters.") }
         let session = try await liveSession(context)
-        return try JSONResponse.make(try await answer { try await session.say(text, source: "operator", now: Date()) })
+        return try JSONResponse.make(try await answer { try await session.say(text, source: .operator, now: Date()) })
     }
 
     @Sendable func play(_ request: Request, context: Context) async throws -> Response {

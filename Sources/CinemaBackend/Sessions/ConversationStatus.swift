@@ -53,17 +53,11 @@ public struct ConversationStatus: Encodable, Sendable {
         var messages: [Message] = []
         var reported: String?
         for event in events {
-            switch event.kind {
-            case .visitorText:
-                if let text = event.data["text"]?.stringValue { messages.append(Message(role: "user", content: text)) }
-            case .decision:
-                if let clip = event.data["clip"], let text = clip["text"]?.stringValue {
-                    messages.append(Message(role: "assistant", content: text))
-                }
-            case .status:
-                reported = event.data["status"]?.stringValue ?? reported
-            default:
-                break
+            switch event.body {
+            case .visitorText(let said): messages.append(Message(role: "user", content: said.text))
+            case .decision(let payload): messages.append(Message(role: "assistant", content: payload.clip.text))
+            case .status(let status): reported = status.status
+            default: break
             }
         }
         reportedStatus = reported
@@ -75,7 +69,7 @@ public struct ConversationStatus: Encodable, Sendable {
                     type: $0.kind.rawValue,
                     timestamp: Timestamp.string($0.at),
                     text: Self.line(for: $0),
-                    data: $0.data
+                    data: $0.body.data
                 )
             },
             totalMessageCount: events.count
@@ -84,40 +78,35 @@ public struct ConversationStatus: Encodable, Sendable {
 
     /// A one-line account of an event, for people.
     static func line(for event: SessionEvent) -> String {
-        let data = event.data
-        func string(_ key: String) -> String { data[key]?.stringValue ?? "" }
-        switch event.kind {
-        case .created:
-            return "Session created" + (data["station"]?.stringValue.map { " for station \($0)" } ?? "")
-        case .stateChanged:
-            return "State: \(string("from")) → \(string("to"))"
-        case .participantJoined:
-            return "The \(string("role")) joined the room"
-        case .participantLeft:
-            return "The \(string("role")) left the room"
-        case .visitorText:
-            return "Visitor: \(string("text"))"
-        case .decision:
-            let clip = data["clip"]
-            let line = clip?["text"]?.stringValue ?? ""
-            let film = clip?["film_title"]?.stringValue ?? ""
-            return "TV: “\(line)” — \(film) (\(string("kind")))"
-        case .clipStarted:
-            return "Clip \(data["clip_id"]?.int64Value.map(String.init) ?? "?") started"
-        case .clipEnded:
-            return "Clip \(data["clip_id"]?.int64Value.map(String.init) ?? "?") ended (\(string("reason")))"
-        case .turnDropped:
-            return "Unanswered because the session ended (\(string("reason")))"
-        case .status:
-            return "Status: \(string("status"))"
-        case .needsHelp:
-            return "Needs help: \(string("reason"))"
-        case .error:
-            return "Error (\(string("source"))): \(string("message"))"
-        case .ended:
-            return "Session ended (\(string("reason")))"
-        default:
-            return event.kind.rawValue
+        switch event.body {
+        case .created(let created):
+            "Session created" + (created.station.map { " for station \($0)" } ?? "")
+        case .stateChanged(let change):
+            "State: \(change.from.rawValue) → \(change.to.rawValue)"
+        case .participantJoined(let participant):
+            "The \(participant.role.rawValue) joined the room"
+        case .participantLeft(let participant):
+            "The \(participant.role.rawValue) left the room"
+        case .visitorText(let said):
+            "Visitor: \(said.text)"
+        case .decision(let payload):
+            "TV: “\(payload.clip.text)” — \(payload.clip.filmTitle) (\(payload.kind.rawValue))"
+        case .clipStarted(let started):
+            "Clip \(started.clipID) started"
+        case .clipEnded(let ended):
+            "Clip \(ended.clipID) ended (\(ended.reason))"
+        case .turnDropped(let dropped):
+            "Unanswered because the session ended (\(dropped.reason))"
+        case .status(let status):
+            "Status: \(status.status)"
+        case .needsHelp(let help):
+            "Needs help: \(help.reason)"
+        case .error(let failure):
+            "Error (\(failure.source.rawValue)): \(failure.message)"
+        case .ended(let ended):
+            "Session ended (\(ended.reason))"
+        case .unrecognized(let kind, _):
+            kind.rawValue
         }
     }
 }

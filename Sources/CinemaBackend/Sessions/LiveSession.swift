@@ -3,48 +3,29 @@ import CinemaDirector
 import CinemaLibrary
 import Foundation
 import Logging
-import NIOCore
 
-/// One live session: its state machine, its conversation, the sockets in its room and the
-/// feeds watching it. Everything that happens to the session passes through here, becomes an
-/// event in its log, and is carried out.
+/// One live session. Everything that happens to it passes through here: the state machine says
+/// what follows, each change becomes an event in its log (`SessionEventLog`, which also feeds
+/// watchers), and the room (`RoomAudience`) is told. Turns are run in `LiveSession+Turns`.
 actor LiveSession {
     nonisolated let id: String
     /// How this station's room listens (its voice detector's tuning, barge-in).
     nonisolated let speech: SpeechSettings
-    private var record: SessionRecord
-    private var machine: SessionStateMachine
-    private var conversation = Conversation()
-    private var utterances = 0
-    private var device: RoomConnection?
-    private var observers: [UUID: RoomConnection] = [:]
-    private var feeds: [UUID: AsyncStream<SessionFeedItem>.Continuation] = [:]
-    /// The visitor is speaking now (as the speech stage last said).
-    private var speaking = false
-    private var waiters: [UUID: OneShot<DecisionPayload>] = [:]
-    private var audio = AudioCounts()
+    var record: SessionRecord
+    var machine: SessionStateMachine
+    var conversation: Conversation
+    private var utterances: Int
+    var room = RoomAudience()
+    var log: SessionEventLog
+    var waiters: [UUID: OneShot<DecisionPayload>] = [:]
+    private var audio = SessionEvent.AudioCounts()
     /// The last `play-clip` sent, until the device says it started: the player's part of the turn.
-    private var sent: (clipID: Int64, timings: TurnTimings, at: ContinuousClock.Instant)?
+    var sent: (clipID: Int64, timings: TurnTimings, at: ContinuousClock.Instant)?
     /// Whether the room's audio is being ignored (a clip is playing, or the session is over):
     /// read by the socket for every frame, so it is a lock-free flag rather than actor state.
     nonisolated let microphone: MicrophoneGate
-    private let services: SessionServices
-    private let logger: Logger
-
-    struct AudioCounts: Sendable {
-        var frames = 0
-        var bytes = 0
-        /// Frames that arrived while a clip played (the TV's own sound).
-        var ignored = 0
-        var oversized = 0
-
-        var json: JSONValue {
-            .object([
-                "frames": .number(Double(frames)), "bytes": .number(Double(bytes)),
-                "ignored_while_muted": .number(Double(ignored)), "oversized": .number(Double(oversized)),
-            ])
-        }
-    }
+    let services: SessionServices
+    let logger: Logger
 
     /// A new session, or (with its `history`) one restored from its log after a restart.
     init(record: SessionRecord, services: SessionServices, history: [SessionEvent]? = nil, now: Date) {
@@ -56,44 +37,21 @@ actor LiveSession {
         var logger = services.logger
         logger[metadataKey: "session.id"] = "\(record.id)"
         self.logger = logger
-        let restoring = history != nil
+        log = SessionEventLog(session: record.id)
         machine = SessionStateMachine(
             timing: services.timing,
             createdAt: record.createdAt,
             status: record.status,
             turnsStarted: record.turns,
-            now: restoring ? now : nil
+            now: history != nil ? now : nil
         )
-        guard let history else { return }
-        var answered = Set<Int>()
-        var heard: [(Int, String)] = []
-        for event in history {
-            switch event.kind {
-            case .decision:
-                guard let payload = try? event.data.decode(as: DecisionPayload.self) else { continue }
-                let decision = Decision(
-                    clip: payload.clip.clip,
-                    kind: Decision.Kind(rawValue: payload.kind) ?? .reply,
-                    director: payload.director,
-                    reasoning: payload.reasoning
-                )
-                conversation.record(decision, visitor: payload.visitor)
-                answered.formUnion(payload.utterances)
-            case .visitorText:
-                if let number = event.data["utterance"]?.int64Value, let text = event.data["text"]?.stringValue {
-                    heard.append((Int(number), text))
-                }
-            case .turnDropped:
-                if case .array(let numbers) = event.data["utterances"] { answered.formUnion(numbers.compactMap { $0.int64Value.map(Int.init) }) }
-            default:
-                break
-            }
-        }
-        utterances = heard.map(\.0).max() ?? 0
+        let restored = SessionHistory(history ?? [])
+        conversation = restored.conversation
+        utterances = restored.lastUtterance
         // What the visitor said before the restart and never got an answer to waits for the
         // device to come back.
         var starts: [(PendingTurn, Int)] = []
-        for (number, text) in heard where !answered.contains(number) {
+        for (number, text) in restored.unanswered {
             for action in machine.submit(PendingTurn(.visitor(text), utterances: [number]), now: now) {
                 if case .decide(let pending, let number) = action { starts.append((pending, number)) }
             }
@@ -103,7 +61,7 @@ actor LiveSession {
 
     var snapshot: SessionRecord { record }
     var isLive: Bool { machine.isLive }
-    var deviceConnected: Bool { device != nil }
+    var deviceConnected: Bool { room.device != nil }
 
     // MARK: Room participants
 
@@ -116,31 +74,19 @@ actor LiveSession {
 
     func admit(_ connection: RoomConnection, now: Date) async -> Admission {
         guard machine.isLive else { return .ended(reason: record.endReason ?? "ended") }
-        switch connection.role {
-        case .device:
-            guard device == nil else { return .occupied }
-            device = connection
-            _ = machine.deviceJoined(now: now)
-        case .observer:
-            observers[connection.id] = connection
-        }
-        await commit([event(.participantJoined, ["role": .string(connection.role.rawValue), "connection": .string(connection.id.uuidString)], now)])
+        guard room.admit(connection) else { return .occupied }
+        if connection.role == .device { _ = machine.deviceJoined(now: now) }
+        await commit([logged(.participantJoined(.init(role: connection.role, connection: connection.id.uuidString)), now)])
         return .admitted
     }
 
     /// The socket closed. A device that leaves without `disconnect-bot` has the grace period to
     /// come back.
     func leave(_ connection: RoomConnection, now: Date) async {
-        switch connection.role {
-        case .device:
-            guard device?.id == connection.id else { return }
-            device = nil
-            _ = machine.deviceLeft(now: now)
-        case .observer:
-            guard observers.removeValue(forKey: connection.id) != nil else { return }
-        }
+        guard room.remove(connection) else { return }
+        if connection.role == .device { _ = machine.deviceLeft(now: now) }
         guard machine.isLive else { return }
-        await commit([event(.participantLeft, ["role": .string(connection.role.rawValue), "connection": .string(connection.id.uuidString)], now)])
+        await commit([logged(.participantLeft(.init(role: connection.role, connection: connection.id.uuidString)), now)])
     }
 
     // MARK: Messages from the device
@@ -159,33 +105,33 @@ actor LiveSession {
             connection.send(.botReady(answering: id))
             apply(machine.clientReady(now: now), now: now, into: &events)
         case .sendText(let text):
-            await visitorTurn(text, source: "typed", waiter: nil, now: now)
+            await visitorTurn(text, source: .typed, waiter: nil, now: now)
             return
         case .clipStarted(let clipID):
             let actions = machine.clipStarted(clipID: clipID)
             if actions.isEmpty { return }
-            var data: [String: JSONValue] = ["clip_id": .number(Double(clipID)), "turn": .number(Double(machine.turnsStarted))]
+            var started = SessionEvent.ClipStarted(clipID: clipID, turn: machine.turnsStarted)
             if let sent, sent.clipID == clipID {
                 var timings = sent.timings
                 timings.playerMilliseconds = Self.milliseconds(.now - sent.at)
                 self.sent = nil
-                data["player_ms"] = timings.json["player_ms"]
-                data["speech_to_screen_ms"] = timings.json["speech_to_screen_ms"]
+                started.playerMilliseconds = timings.playerMilliseconds.map(TurnTimings.rounded)
+                started.speechToScreenMilliseconds = timings.speechToScreenMilliseconds.map(TurnTimings.rounded)
                 broadcast(.metrics(timings), to: .everyone)
                 services.metrics.clipStarted(timings)
             }
-            events.append(event(.clipStarted, data, now))
+            events.append(logged(.clipStarted(started), now))
             apply(actions, now: now, into: &events)
         case .clipEnded(let clipID, let reason):
             let turn = machine.turnsStarted
             let actions = machine.clipEnded(clipID: clipID, now: now)
             if actions.isEmpty { return }
-            events.append(event(.clipEnded, ["clip_id": .number(Double(clipID)), "turn": .number(Double(turn)), "reason": .string(reason)], now))
+            events.append(logged(.clipEnded(.init(clipID: clipID, turn: turn, reason: reason)), now))
             apply(actions, now: now, into: &events)
         case .playerError(let message):
             services.metrics.error("player")
-            events.append(event(.error, ["source": .string("player"), "message": .string(message)], now))
-            broadcast(.error("The player reported: \(message)", code: "player-error", fatal: false), to: .observers)
+            events.append(logged(.error(.init(source: .player, message: message)), now))
+            broadcast(.error(.init(message: "The player reported: \(message)", code: "player-error", fatal: false)), to: .observers)
         case .disconnect:
             apply(machine.requestEnd(reason: "device-left", farewell: false, now: now), now: now, into: &events)
         }
@@ -196,17 +142,12 @@ actor LiveSession {
         services.metrics.error("protocol")
         connection.send(.error(error.description, code: error.isMalformed ? "malformed-message" : "unsupported-message", fatal: false))
         guard error.isMalformed, machine.isLive else { return }
-        await commit([
-            event(.error, ["source": .string("room"), "message": .string(error.description), "role": .string(connection.role.rawValue)], now)
-        ])
+        await commit([logged(.error(.init(source: .room, message: error.description, role: connection.role)), now)])
     }
 
     /// Audio counted by a room's socket since it last reported.
-    func addAudio(_ counts: AudioCounts) {
-        audio.frames += counts.frames
-        audio.bytes += counts.bytes
-        audio.ignored += counts.ignored
-        audio.oversized += counts.oversized
+    func addAudio(_ counts: SessionEvent.AudioCounts) {
+        audio += counts
     }
 
     /// What the speech stage made of the device's audio.
@@ -225,19 +166,17 @@ actor LiveSession {
         case .startedSpeaking: broadcast(.userStartedSpeaking, to: .everyone)
         case .stoppedSpeaking: broadcast(.userStoppedSpeaking, to: .everyone)
         case .utterance(let text, let timing):
-            await visitorTurn(text, source: "speech", waiter: nil, speech: timing, now: now)
+            await visitorTurn(text, source: .speech, waiter: nil, speech: timing, now: now)
         case .failed(let message):
-            await commit([event(.error, ["source": .string("speech"), "message": .string(message)], now)])
-            broadcast(.error("Speech recognition failed: \(message)", code: "speech-failed", fatal: false), to: .observers)
+            await commit([logged(.error(.init(source: .speech, message: message)), now)])
+            broadcast(.error(.init(message: "Speech recognition failed: \(message)", code: "speech-failed", fatal: false)), to: .observers)
         }
     }
 
     private func bargeIn(now: Date) async {
         guard let (clipID, turn, actions) = machine.interrupted(now: now) else { return }
         broadcast(.stopClip, to: .everyone)
-        var events = [
-            event(.clipEnded, ["clip_id": .number(Double(clipID)), "turn": .number(Double(turn)), "reason": .string("barge-in")], now)
-        ]
+        var events = [logged(.clipEnded(.init(clipID: clipID, turn: turn, reason: "barge-in")), now)]
         apply(actions, now: now, into: &events)
         broadcast(.userStartedSpeaking, to: .everyone)
         await commit(events)
@@ -246,7 +185,7 @@ actor LiveSession {
     // MARK: Operator and HTTP
 
     /// A visitor turn from typed text; returns its decision once the clip is chosen.
-    func say(_ text: String, source: String, now: Date) async throws -> DecisionPayload {
+    func say(_ text: String, source: SessionEvent.VisitorText.Source, now: Date) async throws -> DecisionPayload {
         guard machine.isLive else { throw SessionRequestError.ended(reason: record.endReason ?? "ended") }
         let waiter = OneShot<DecisionPayload>()
         let key = UUID()
@@ -276,32 +215,29 @@ actor LiveSession {
     func raiseNeedsHelp(reason: String, now: Date) async {
         record.needsHelp = true
         record.needsHelpReason = reason
-        broadcast(.error("Needs help: \(reason)", code: "needs-help", fatal: false), to: .observers)
-        await commit([event(.needsHelp, ["reason": .string(reason)], now)])
+        broadcast(.error(.init(message: "Needs help: \(reason)", code: "needs-help", fatal: false)), to: .observers)
+        await commit([logged(.needsHelp(.init(reason: reason)), now)])
     }
 
     func reportStatus(_ status: String, context: JSONValue?, now: Date) async {
-        await commit([event(.status, ["status": .string(status), "context": context ?? .null], now)])
+        await commit([logged(.status(.init(status: status, context: context)), now)])
     }
 
     /// A live feed of the session's events from now on, and the last sequence before it, so
     /// that a caller can read history up to there without gaps or repeats. It opens with the
     /// room's live signals as they stand.
     func subscribe() -> (AsyncStream<SessionFeedItem>, last: Int64, key: UUID) {
-        let (stream, continuation) = AsyncStream.makeStream(of: SessionFeedItem.self, bufferingPolicy: .bufferingOldest(1024))
-        let key = UUID()
-        if machine.isLive {
-            continuation.yield(.signal(.speaking(speaking)))
-            continuation.yield(.signal(.microphone(muted: machine.muted)))
-            feeds[key] = continuation
-        } else {
+        guard machine.isLive else {
+            let (stream, continuation) = AsyncStream.makeStream(of: SessionFeedItem.self)
             continuation.finish()
+            return (stream, record.lastSequence, UUID())
         }
+        let (stream, key) = log.subscribe(opening: [.speaking(room.speaking), .microphone(muted: machine.muted)])
         return (stream, record.lastSequence, key)
     }
 
     func unsubscribe(_ key: UUID) {
-        feeds.removeValue(forKey: key)?.finish()
+        log.unsubscribe(key)
     }
 
     // MARK: Engine
@@ -315,102 +251,33 @@ actor LiveSession {
     /// Ends the session because the backend is stopping, and waits (briefly) for the sockets
     /// to receive `session-ended`.
     func shutDown(now: Date) async -> [RoomConnection] {
-        let connections = [device].compactMap { $0 } + Array(observers.values)
+        let connections = room.connections
         var events: [SessionEvent] = []
         apply(machine.end(reason: "shutdown"), now: now, into: &events)
         await commit(events)
         return connections
     }
 
-    /// Chooses and sends the clip for one turn; run by the engine, one at a time per session.
-    func runTurn(_ pending: PendingTurn, number: Int) async {
-        let clock = ContinuousClock()
-        let started = clock.now
-        let decision: Decision
-        do {
-            decision = try await decide(pending)
-        } catch {
-            let now = Date()
-            let message = (error as? DirectorError)?.description ?? "\(error)"
-            logger.error("No clip for turn", metadata: ["turn": "\(number)", "error": "\(message)"])
-            services.metrics.error("director")
-            var events = [event(.error, ["source": .string("director"), "turn": .number(Double(number)), "message": .string(message)], now)]
-            broadcast(.error("No clip for this turn: \(message)", code: "director-failed", fatal: false), to: .everyone)
-            apply(machine.decisionFailed(now: now), now: now, into: &events)
-            await commit(events)
-            let failure: SessionRequestError = (error as? SessionRequestError) ?? .directorFailed(message)
-            resolve(pending.waiters, with: .failure(failure))
-            return
-        }
-        let decided = clock.now
-        // The session may have ended while the director thought; its waiters know already.
-        guard machine.isLive else { return }
-        let now = Date()
-        conversation.record(decision, visitor: pending.visitorText)
-        let mediaURL = decision.clip.videoPath == nil ? nil : record.baseURL + "/media/\(decision.clip.filmID)"
-        let payload = DecisionPayload(
-            turn: number,
-            decision: decision,
-            visitor: pending.visitorText,
-            utterances: pending.utterances,
-            mediaURL: mediaURL,
-            directorMilliseconds: Self.milliseconds(decided - started),
-            totalMilliseconds: Self.milliseconds(decided - pending.arrived),
-            speech: pending.speech
-        )
-        record.turns = number
-        var endAfter: String?
-        if case .farewell(let reason, _) = pending.request { endAfter = reason }
-        let actions = machine.decided(clipID: decision.clip.id, duration: decision.clip.duration, endAfter: endAfter, now: now)
-        let decisionEvent = event(.decision, (try? JSONValue(encoding: payload)) ?? .null, now)
-        await commit([decisionEvent])
-        // Sent only once the decision is in the log.
-        broadcast(.playClip(turn: number, RoomMessage.ClipToPlay(clip: decision.clip, mediaURL: mediaURL)), to: .everyone)
-        broadcast(.botLLMText(decision.reasoning), to: .observers)
-        let sentAt = clock.now
-        let timings = TurnTimings(
-            turn: number,
-            vadMilliseconds: pending.speech?.vadMilliseconds,
-            sttMilliseconds: pending.speech?.sttMilliseconds,
-            directorMilliseconds: payload.timings.directorMilliseconds,
-            totalMilliseconds: Self.milliseconds(sentAt - pending.arrived)
-        )
-        sent = (decision.clip.id, timings, sentAt)
-        broadcast(.metrics(timings), to: .everyone)
-        services.metrics.turn(kind: decision.kind.rawValue, decision: decided - started, timings: timings)
-        var events: [SessionEvent] = []
-        apply(actions, now: now, into: &events)
-        if !events.isEmpty { await commit(events) }
-        resolve(pending.waiters, with: .success(payload))
-    }
-
-    private func decide(_ pending: PendingTurn) async throws -> Decision {
-        let director = services.director
-        switch pending.request {
-        case .greeting:
-            return try await director.greet(conversation)
-        case .visitor(let text):
-            return try await director.reply(to: text, in: conversation)
-        case .farewell:
-            return try await director.farewell(conversation)
-        case .curator(let clipID):
-            guard let clip = try await services.library.clip(id: clipID) else { throw SessionRequestError.unknownClip(clipID) }
-            return Decision(clip: clip, kind: .curator, director: "curator", reasoning: "The operator chose this clip by hand.")
-        }
-    }
-
     // MARK: Carrying out the state machine's actions
 
-    private func visitorTurn(_ text: String, source: String, waiter: UUID?, speech: UtteranceTiming? = nil, now: Date) async {
+    private func visitorTurn(
+        _ text: String,
+        source: SessionEvent.VisitorText.Source,
+        waiter: UUID?,
+        speech: UtteranceTiming? = nil,
+        now: Date
+    ) async {
         utterances += 1
         let number = utterances
-        var data: [String: JSONValue] = ["text": .string(text), "source": .string(source), "utterance": .number(Double(number))]
-        if let speech {
-            data["vad_ms"] = .number(TurnTimings.rounded(speech.vadMilliseconds))
-            data["stt_ms"] = .number(TurnTimings.rounded(speech.sttMilliseconds))
-        }
-        var events = [event(.visitorText, data, now)]
-        broadcast(.userTranscription(text, at: now), to: .everyone)
+        let said = SessionEvent.VisitorText(
+            text: text,
+            source: source,
+            utterance: number,
+            vadMilliseconds: speech.map { TurnTimings.rounded($0.vadMilliseconds) },
+            sttMilliseconds: speech.map { TurnTimings.rounded($0.sttMilliseconds) }
+        )
+        var events = [logged(.visitorText(said), now)]
+        broadcast(.userTranscription(.init(text: text, at: now)), to: .everyone)
         let request: PendingTurn.Request =
             VisitorIntent.isGoodbye(text) ? .farewell(endReason: "goodbye", visitor: text) : .visitor(text)
         let pending = PendingTurn(request, utterances: [number], waiters: waiter.map { [$0] } ?? [], speech: speech)
@@ -418,14 +285,14 @@ actor LiveSession {
         await commit(events)
     }
 
-    private func apply(_ actions: [SessionStateMachine.Action], now: Date, into events: inout [SessionEvent]) {
+    func apply(_ actions: [SessionStateMachine.Action], now: Date, into events: inout [SessionEvent]) {
         for action in actions {
             switch action {
             case .decide(let pending, let number):
                 services.work.submit(.turn(self, pending, number: number))
             case .statusChanged(let from, let to):
                 record.status = to
-                events.append(event(.stateChanged, ["from": .string(from.rawValue), "to": .string(to.rawValue)], now))
+                events.append(logged(.stateChanged(.init(from: from, to: to)), now))
             case .mute:
                 microphone.set(open: false)
                 broadcast(.userMuteStarted, to: .everyone)
@@ -433,23 +300,18 @@ actor LiveSession {
                 microphone.set(open: true)
                 broadcast(.userMuteStopped, to: .everyone)
             case .clipTimedOut(let clipID, let turn):
-                events.append(
-                    event(.clipEnded, ["clip_id": .number(Double(clipID)), "turn": .number(Double(turn)), "reason": .string("timeout")], now)
-                )
+                events.append(logged(.clipEnded(.init(clipID: clipID, turn: turn, reason: "timeout")), now))
             case .dropped(let turns, let reason):
                 let numbers = turns.flatMap(\.utterances)
-                if !numbers.isEmpty {
-                    events.append(event(.turnDropped, ["utterances": .array(numbers.map { .number(Double($0)) }), "reason": .string(reason)], now))
-                }
+                if !numbers.isEmpty { events.append(logged(.turnDropped(.init(utterances: numbers, reason: reason)), now)) }
                 resolve(turns.flatMap(\.waiters), with: .failure(SessionRequestError.ended(reason: reason)))
             case .end(let reason):
                 microphone.end()
                 record.endReason = reason
                 record.endedAt = now
-                events.append(event(.ended, ["reason": .string(reason), "audio": audio.json], now))
+                events.append(logged(.ended(.init(reason: reason, audio: audio)), now))
                 broadcast(.sessionEnded(reason: reason), to: .everyone)
-                device?.close(reason: "session ended: \(reason)", policy: false)
-                for observer in observers.values { observer.close(reason: "session ended: \(reason)", policy: false) }
+                room.closeAll(reason: "session ended: \(reason)")
                 resolve(Array(waiters.keys), with: .failure(SessionRequestError.ended(reason: reason)))
                 services.metrics.sessionEnded(reason: reason)
                 services.work.submit(.ended(id))
@@ -458,55 +320,25 @@ actor LiveSession {
         }
     }
 
-    private enum Audience {
-        case everyone, observers
+    func broadcast(_ message: ServerMessage, to audience: RoomAudience.Audience) {
+        if let signal = room.send(message, to: audience) { log.publish(signal) }
     }
 
-    private func broadcast(_ message: RoomMessage, to audience: Audience) {
-        let text = message.encoded()
-        if audience == .everyone { device?.send(encoded: text) }
-        for observer in observers.values { observer.send(encoded: text) }
-        if message == .userStartedSpeaking || message == .userStoppedSpeaking { speaking = message == .userStartedSpeaking }
-        if let signal = LiveSignal(message) {
-            for feed in feeds.values { feed.yield(.signal(signal)) }
-        }
-    }
-
-    private func resolve(_ keys: [UUID], with result: Result<DecisionPayload, any Error>) {
+    func resolve(_ keys: [UUID], with result: Result<DecisionPayload, any Error>) {
         for key in keys { waiters.removeValue(forKey: key)?.fulfil(result) }
     }
 
-    /// A new event with the next sequence number, fed to live subscribers at once (in order);
+    /// Logs what happened: the event, numbered next, goes to the live feeds at once (in order);
     /// `commit` makes it durable.
-    private func event(_ kind: SessionEvent.Kind, _ data: [String: JSONValue], _ now: Date) -> SessionEvent {
-        event(kind, .object(data), now)
+    func logged(_ body: SessionEvent.Body, _ now: Date) -> SessionEvent {
+        log.append(body, at: now, record: &record)
     }
 
-    private func event(_ kind: SessionEvent.Kind, _ data: JSONValue, _ now: Date) -> SessionEvent {
-        record.lastSequence += 1
-        record.updatedAt = now
-        let event = SessionEvent(session: id, sequence: record.lastSequence, at: now, kind: kind, data: data)
-        for feed in feeds.values { feed.yield(.event(event)) }
-        if kind == .ended {
-            for feed in feeds.values { feed.finish() }
-            feeds.removeAll()
-        }
-        return event
+    func commit(_ events: [SessionEvent]) async {
+        await SessionEventLog.write(events, record: record, services: services, logger: logger)
     }
 
-    /// Writes events and the session row. A failed write is logged and counted: the session
-    /// carries on in memory rather than stopping the room.
-    private func commit(_ events: [SessionEvent]) async {
-        guard !events.isEmpty else { return }
-        do {
-            try await services.store.append(events, session: record)
-        } catch {
-            services.metrics.error("store")
-            logger.error("Could not save session events", metadata: ["error": "\(error)", "events": "\(events.count)"])
-        }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Double {
+    static func milliseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }

@@ -6,9 +6,7 @@ import Synchronization
 /// bounded outbox that the socket's writer drains; a socket too slow to keep up is closed
 /// instead of letting the outbox grow without end.
 final class RoomConnection: Sendable {
-    enum Role: String, Sendable {
-        case device, observer
-    }
+    typealias Role = ParticipantRole
 
     enum Outbound: Sendable, Equatable {
         case text(String)

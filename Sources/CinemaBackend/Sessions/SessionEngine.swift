@@ -49,9 +49,8 @@ public actor SessionEngine: Service {
         let id = UUID().uuidString.lowercased()
         var record = SessionRecord(id: id, station: station, config: config, baseURL: baseURL, createdAt: now)
         record.lastSequence = 1
-        var data: [String: JSONValue] = ["station": station.map(JSONValue.string) ?? .null, "base_url": .string(baseURL)]
-        if let config { data["config"] = .string(config) }
-        try await services.store.create(record, events: [SessionEvent(session: id, sequence: 1, at: now, kind: .created, data: .object(data))])
+        let created = SessionEvent(session: id, sequence: 1, at: now, body: .created(.init(station: station, baseURL: baseURL, config: config)))
+        try await services.store.create(record, events: [created])
         sessions[id] = LiveSession(record: record, services: services, now: now)
         services.metrics.sessionCreated()
         services.metrics.live(sessions.count)

@@ -26,8 +26,8 @@ struct LiveSignal: Sendable, Equatable {
         LiveSignal(name: "microphone", data: .object(["muted": .bool(muted)]))
     }
 
-    /// The signal a room message to the device stands for, if any.
-    init?(_ message: RoomMessage) {
+    /// The signal a room message stands for, if any.
+    init?(_ message: ServerMessage) {
         switch message {
         case .userStartedSpeaking: self = .speaking(true)
         case .userStoppedSpeaking: self = .speaking(false)

@@ -65,9 +65,7 @@ struct EventRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
         sequence = event.sequence
         at = event.at
         type = event.kind.rawValue
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        data = (try? String(decoding: encoder.encode(event.data), as: UTF8.self)) ?? "null"
+        data = String(decoding: event.body.encodedData(), as: UTF8.self)
     }
 
     var event: SessionEvent {
@@ -75,8 +73,7 @@ struct EventRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
             session: sessionId,
             sequence: sequence,
             at: at,
-            kind: SessionEvent.Kind(rawValue: type),
-            data: (try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8))) ?? .null
+            body: SessionEvent.Body(kind: SessionEvent.Kind(rawValue: type), json: Data(data.utf8))
         )
     }
 

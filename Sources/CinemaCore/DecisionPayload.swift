@@ -1,6 +1,3 @@
-import CinemaCore
-import CinemaDirector
-
 /// A turn's decision as the API returns it and the event log keeps it (snake_case, like the
 /// rest of the wire): the clip, why, what else was weighed, and how long it took.
 public struct DecisionPayload: Codable, Sendable, Equatable {
@@ -19,7 +16,7 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
         /// absent from events logged before the mark existed.
         public var transcribed: Bool?
 
-        init(_ clip: Clip, mediaURL: String?) {
+        public init(_ clip: Clip, mediaURL: String?) {
             id = clip.id
             filmID = clip.filmID
             filmTitle = clip.filmTitle
@@ -33,7 +30,7 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
             transcribed = clip.transcribed ? true : nil
         }
 
-        var clip: Clip {
+        public var clip: Clip {
             Clip(
                 id: id,
                 filmID: filmID,
@@ -66,8 +63,7 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
         public var filmTitle: String
         public var text: String
         public var score: Double
-        /// How the director came to it: `reply`, `retort`, `reflection`, `reaction`, `pool`, `pick`.
-        public var kind: String
+        public var kind: CandidateKind
         /// The library line like the visitor's whose reply this is.
         public var matched: String?
         /// What found that line: `words`, `meaning` or `words and meaning`, and how closely.
@@ -75,6 +71,30 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
         public var lexical: Double?
         public var semantic: Double?
         public var notes: [String]
+
+        public init(
+            clipID: Int64,
+            filmTitle: String,
+            text: String,
+            score: Double,
+            kind: CandidateKind,
+            matched: String? = nil,
+            foundBy: String? = nil,
+            lexical: Double? = nil,
+            semantic: Double? = nil,
+            notes: [String] = []
+        ) {
+            self.clipID = clipID
+            self.filmTitle = filmTitle
+            self.text = text
+            self.score = score
+            self.kind = kind
+            self.matched = matched
+            self.foundBy = foundBy
+            self.lexical = lexical
+            self.semantic = semantic
+            self.notes = notes
+        }
 
         enum CodingKeys: String, CodingKey {
             case clipID = "clip_id"
@@ -97,6 +117,22 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
         public var vadMilliseconds: Double?
         public var sttMilliseconds: Double?
 
+        public init(
+            searchMilliseconds: Double,
+            modelMilliseconds: Double,
+            directorMilliseconds: Double,
+            totalMilliseconds: Double,
+            vadMilliseconds: Double? = nil,
+            sttMilliseconds: Double? = nil
+        ) {
+            self.searchMilliseconds = searchMilliseconds
+            self.modelMilliseconds = modelMilliseconds
+            self.directorMilliseconds = directorMilliseconds
+            self.totalMilliseconds = totalMilliseconds
+            self.vadMilliseconds = vadMilliseconds
+            self.sttMilliseconds = sttMilliseconds
+        }
+
         /// Spoken turns: from the visitor's last sound to `play-clip` sent.
         public var speechToPlayMilliseconds: Double? {
             vadMilliseconds.map { $0 + totalMilliseconds }
@@ -113,7 +149,7 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
     }
 
     public var turn: Int
-    public var kind: String
+    public var kind: AnswerKind
     public var director: String
     /// What the visitor said that this answers (merged turns joined), if anything.
     public var visitor: String?
@@ -126,54 +162,30 @@ public struct DecisionPayload: Codable, Sendable, Equatable {
     public var timings: TimingsPayload
     public var fallbackReason: String?
 
-    /// The log keeps the strongest candidates only: enough to see why, not the whole search.
-    static let keptCandidates = 8
-
-    init(
+    public init(
         turn: Int,
-        decision: Decision,
+        kind: AnswerKind,
+        director: String,
         visitor: String?,
         utterances: [Int],
-        mediaURL: String?,
-        directorMilliseconds: Double,
-        totalMilliseconds: Double,
-        speech: UtteranceTiming?
+        reasoning: String,
+        queries: [String],
+        clip: ClipPayload,
+        candidates: [CandidatePayload],
+        timings: TimingsPayload,
+        fallbackReason: String?
     ) {
         self.turn = turn
-        kind = decision.kind.rawValue
-        director = decision.director
+        self.kind = kind
+        self.director = director
         self.visitor = visitor
         self.utterances = utterances
-        reasoning = decision.reasoning
-        queries = decision.queries
-        clip = ClipPayload(decision.clip, mediaURL: mediaURL)
-        candidates = decision.candidates.prefix(Self.keptCandidates).map {
-            CandidatePayload(
-                clipID: $0.clip.id,
-                filmTitle: $0.clip.filmTitle,
-                text: $0.clip.text,
-                score: Self.rounded($0.score),
-                kind: $0.kind.rawValue,
-                matched: $0.match?.text,
-                foundBy: $0.match?.foundBy,
-                lexical: $0.match?.lexical.map(Self.rounded),
-                semantic: $0.match?.semantic.map(Self.rounded),
-                notes: $0.notes
-            )
-        }
-        timings = TimingsPayload(
-            searchMilliseconds: decision.timings.searchMilliseconds,
-            modelMilliseconds: decision.timings.modelMilliseconds,
-            directorMilliseconds: directorMilliseconds,
-            totalMilliseconds: totalMilliseconds,
-            vadMilliseconds: speech?.vadMilliseconds,
-            sttMilliseconds: speech?.sttMilliseconds
-        )
-        fallbackReason = decision.fallbackReason
-    }
-
-    private static func rounded(_ value: Double) -> Double {
-        (value * 1000).rounded() / 1000
+        self.reasoning = reasoning
+        self.queries = queries
+        self.clip = clip
+        self.candidates = candidates
+        self.timings = timings
+        self.fallbackReason = fallbackReason
     }
 
     enum CodingKeys: String, CodingKey {
