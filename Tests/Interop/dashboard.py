@@ -3,6 +3,7 @@ it saw as JSON on stdout; the Swift test asserts on the report.
 
     dashboard.py operator DASHBOARD_URL SCREENSHOT_PATH
     dashboard.py listening DASHBOARD_URL SCREENSHOT_PATH OPTIONS_JSON
+    dashboard.py events DASHBOARD_DIRECTORY SCREENSHOT_PATH EVENTS_FILE
 
 operator: Start Experience, wait for the greeting clip in the log, type a visitor line, wait for
 the answer, reload (the dashboard must find the live session again), search and play a clip by
@@ -14,6 +15,11 @@ microphone kept from before, the operator token asked for before anything starts
 "visitor speaking" and "muted", a heard line and its answer, the TV's client killed until the
 station calls for help, a wrong backend, and at last the whole installation stopped under the
 page. OPTIONS_JSON: {"token": operator token, "up_pid": PID of cinema up}.
+
+events: the page alone, its files served from DASHBOARD_DIRECTORY on loopback with no station
+behind them, given each event of EVENTS_FILE (a JSON array
+of session events as the backend's Swift types encode them) as its session feed would give it;
+reports each log entry's type and full text, and the session's state after them.
 
 A step that does not happen within its time is reported with what the page showed, not raised,
 so the test can say which step failed.
@@ -34,7 +40,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 scenario, url, screenshot = sys.argv[1], sys.argv[2], sys.argv[3]
-options = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
+options = (json.loads(sys.argv[4]) if scenario != "events" else {"events": sys.argv[4]}) if len(sys.argv) > 4 else {}
 report = {"steps": [], "failed": None}
 
 
@@ -237,13 +243,34 @@ def listening(driver):
     report["backend_down"] = text(driver, "#backend-state")
 
 
+def events(driver):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=url)
+    handler.log_message = lambda *arguments: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    driver.get(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+    wait(driver, "the page loaded", lambda d: d.execute_script("return typeof render === 'function'"))
+    with open(options["events"]) as file:
+        given = json.load(file)
+    for event in given:
+        driver.execute_script("render(arguments[0], arguments[1])", event["type"], json.dumps(event))
+    report["entries"] = driver.execute_script(
+        "return [...document.querySelectorAll('#log > li')].map(li => ({sequence: Number(li.dataset.sequence), type: li.dataset.type, text: li.textContent}))")
+    report["status"] = text(driver, "#session-status")
+    report["needs_help"] = driver.execute_script("return document.getElementById('needs-help-reason').textContent")
+
+
 def main():
     # A browser command that never answers must not hang the suite: after 4 minutes every
     # thread's stack goes to stderr, which the test shows, and the script ends.
     faulthandler.dump_traceback_later(240, exit=True)
     driver = browser()
     try:
-        {"operator": operator, "listening": listening}[scenario](driver)
+        {"operator": operator, "listening": listening, "events": events}[scenario](driver)
     except Exception as error:  # reported, with the page's state, for the test to show
         report.setdefault("error", f"{type(error).__name__}: {error}")
         try:
