@@ -47,10 +47,13 @@ public actor MPVController {
     public let socketPath: String
     private var connection: IPCConnection?
     private var nextRequest = 1
-    private var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
+    /// Commands sent and not answered yet, by request id.
+    private var pending: [Int: OneShot<JSONValue>] = [:]
     private var listeners: [UUID: AsyncStream<Event>.Continuation] = [:]
-    private var closedWaiters: [CheckedContinuation<Void, Never>] = []
-    private var closed = false
+    /// Fulfilled when mpv has closed its socket: it quit, crashed or was killed.
+    private let closed = OneShot<Void>()
+    /// Why the socket closed, when it broke rather than closed: told when mpv is started again.
+    private(set) var closeError: (any Error)?
     /// The loaded file's length as mpv last reported it (observed, so that it arrives in order
     /// with the events: a span starting past the end may end before a question could be asked).
     private var duration: Double?
@@ -72,55 +75,19 @@ public actor MPVController {
         return arguments + options.arguments
     }
 
-    /// Connects to a running mpv's socket (it appears a moment after mpv starts).
-    public func connect(within limit: Duration = .seconds(10)) async throws {
-        let deadline = ContinuousClock.now + limit
-        var delay = Duration.milliseconds(10)
-        while true {
-            do {
-                let connection = try await IPCConnection.open(socketPath)
-                self.connection = connection
-                Task { await self.read(connection) }
-                break
-            } catch {
-                guard ContinuousClock.now + delay < deadline else {
-                    throw PlayerError.mpvUnreachable("no mpv answered on \(socketPath) within \(limit): \(error)")
-                }
-                // mpv creates the socket shortly after it starts; nothing signals that, so the
-                // connection is retried with a growing pause.
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .milliseconds(200))
-            }
-        }
-        try await command(.array([.string("observe_property"), .number(Double(Self.durationObserver)), .string("duration")]))
-    }
-
     /// Sends a command and returns its `data`; mpv's own error string otherwise.
     @discardableResult
     public func command(_ command: JSONValue) async throws -> JSONValue {
         guard let connection else { throw PlayerError.mpvUnreachable("not connected to mpv") }
         let id = nextRequest
         nextRequest += 1
-        let line = JSONValue.object(["command": command, "request_id": .number(Double(id))])
+        // Registered before it is sent: the answer can arrive before `send` returns.
+        let answer = OneShot<JSONValue>()
+        pending[id] = answer
+        defer { pending[id] = nil }
+        try await connection.send(.object(["command": command, "request_id": .number(Double(id))]))
         // Cancellable, so that a wait with a limit can give up on an mpv that stopped answering.
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                guard !Task.isCancelled else {
-                    continuation.resume(throwing: CancellationError())
-                    return
-                }
-                pending[id] = continuation
-                Task {
-                    do {
-                        try await connection.send(line)
-                    } catch {
-                        self.fail(id, error)
-                    }
-                }
-            }
-        } onCancel: {
-            Task { await self.fail(id, CancellationError()) }
-        }
+        return try await answer.value()
     }
 
     /// Plays `[start, end)` of `url` (a path or a URL) in place of whatever plays, and returns
@@ -172,42 +139,54 @@ public actor MPVController {
         listeners.removeValue(forKey: key)?.finish()
     }
 
+    /// Reads until mpv closes its socket (or the read is cancelled), then fails what waits on it.
     private func read(_ connection: IPCConnection) async {
-        for await message in connection.messages {
-            if let id = message["request_id"]?.doubleValue, let continuation = pending.removeValue(forKey: Int(id)) {
-                if message["error"]?.stringValue == "success" {
-                    continuation.resume(returning: message["data"] ?? .null)
-                } else {
-                    continuation.resume(throwing: PlayerError.commandFailed(message["error"]?.stringValue ?? "unknown error"))
-                }
-            } else if let name = message["event"]?.stringValue {
-                if name == "property-change", message["id"]?.doubleValue == Double(Self.durationObserver) {
-                    duration = message["data"]?.doubleValue
-                }
-                let event: Event
-                switch name {
-                case "playback-restart": event = .started
-                case "end-file": event = .ended(reason: message["reason"]?.stringValue ?? "unknown", error: message["file_error"]?.stringValue)
-                default: event = .other(name)
-                }
-                for listener in listeners.values { listener.yield(event) }
-            }
+        do {
+            try await connection.receive { message in await self.receive(message) }
+        } catch is CancellationError {
+            // Read no further: `withMPV` is ending.
+        } catch {
+            closeError = error
         }
-        // The socket closed: mpv is gone.
         self.connection = nil
-        for (_, continuation) in pending { continuation.resume(throwing: PlayerError.mpvUnreachable("mpv closed its socket")) }
+        // Closed first, so that whoever a failure below wakes finds mpv gone.
+        closed.fulfil(.success(()))
+        let reason = closeError.map { "mpv's socket broke: \($0)" } ?? "mpv closed its socket"
+        for answer in pending.values { answer.fulfil(.failure(PlayerError.mpvUnreachable(reason))) }
         pending.removeAll()
         for listener in listeners.values { listener.finish() }
         listeners.removeAll()
-        closed = true
-        for waiter in closedWaiters { waiter.resume() }
-        closedWaiters.removeAll()
     }
 
-    /// Returns when mpv has closed its socket: it quit, crashed or was killed.
-    public func waitUntilClosed() async {
-        if closed { return }
-        await withCheckedContinuation { closedWaiters.append($0) }
+    /// True once mpv has closed its socket.
+    nonisolated var isClosed: Bool { closed.isFulfilled }
+
+    private func receive(_ message: JSONValue) {
+        if let id = message["request_id"]?.doubleValue, let answer = pending.removeValue(forKey: Int(id)) {
+            if message["error"]?.stringValue == "success" {
+                answer.fulfil(.success(message["data"] ?? .null))
+            } else {
+                answer.fulfil(.failure(PlayerError.commandFailed(message["error"]?.stringValue ?? "unknown error")))
+            }
+        } else if let name = message["event"]?.stringValue {
+            if name == "property-change", message["id"]?.doubleValue == Double(Self.durationObserver) {
+                duration = message["data"]?.doubleValue
+            }
+            let event: Event
+            switch name {
+            case "playback-restart": event = .started
+            case "end-file": event = .ended(reason: message["reason"]?.stringValue ?? "unknown", error: message["file_error"]?.stringValue)
+            default: event = .other(name)
+            }
+            for listener in listeners.values { listener.yield(event) }
+        }
+    }
+
+    /// Returns when mpv has closed its socket (it quit, crashed or was killed), or when the
+    /// waiting task is cancelled.
+    public nonisolated func waitUntilClosed() async {
+        // Only a cancelled wait throws, and it is told by returning.
+        _ = try? await closed.value()
     }
 
     /// mpv's process id, as it reports it.
@@ -216,10 +195,6 @@ public actor MPVController {
             throw PlayerError.commandFailed("mpv did not report its pid")
         }
         return Int32(pid)
-    }
-
-    private func fail(_ id: Int, _ error: any Error) {
-        pending.removeValue(forKey: id)?.resume(throwing: error)
     }
 
     private static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
@@ -250,14 +225,16 @@ public enum PlayerError: Error, CustomStringConvertible, Equatable {
 }
 
 extension MPVController {
-    /// Runs mpv for as long as `body` runs, connected, then asks it to quit. The process is
-    /// started with an argument list, never through a shell.
+    /// Runs mpv for as long as `body` runs, connected, then has it quit. The process is started
+    /// with an argument list, never through a shell; its socket is read by a child task of this
+    /// call, and nothing of it outlives the call.
     public static func withMPV<T: Sendable>(
         options: Options = Options(),
         socketPath: String,
         _ body: @Sendable (MPVController) async throws -> T
     ) async throws -> T {
         let controller = MPVController(options: options, socketPath: socketPath)
+        // One left by an mpv that died would refuse the new one's.
         try? FileManager.default.removeItem(atPath: socketPath)
         let result = try await Subprocess.run(
             .path(FilePath(options.executable)),
@@ -266,16 +243,40 @@ extension MPVController {
             output: .discarded,
             error: .discarded
         ) { _ in
-            try await controller.connect()
-            do {
-                let value = try await body(controller)
-                _ = try? await controller.command(.array([.string("quit")]))
-                return value
-            } catch {
-                _ = try? await controller.command(.array([.string("quit")]))
-                throw error
+            // Anything thrown out of here (a body that failed, an mpv that would not quit, a
+            // cancelled task) has swift-subprocess kill mpv.
+            try await IPCConnection.withConnection(to: socketPath, within: .seconds(10)) { connection in
+                try await controller.run(on: connection, body)
             }
         }
         return result.closureResult
+    }
+
+    private func run<T: Sendable>(on connection: IPCConnection, _ body: @Sendable (MPVController) async throws -> T) async throws -> T {
+        self.connection = connection
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.read(connection) }
+            defer { group.cancelAll() }
+            try await command(.array([.string("observe_property"), .number(Double(Self.durationObserver)), .string("duration")]))
+            let value = try await body(self)
+            try await quit()
+            return value
+        }
+    }
+
+    /// Asks mpv to quit and waits for it to close its socket; one that has not within `limit`
+    /// is thrown, and so killed.
+    private func quit(within limit: Duration = .seconds(5)) async throws {
+        guard !closed.isFulfilled else { return }
+        do {
+            try await command(.array([.string("quit")]))
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            // Not told, or gone before it answered: either way its socket closing is the answer.
+        }
+        guard try await Deadline.within(limit, { try await self.closed.value() }) != nil else {
+            throw PlayerError.mpvUnreachable("mpv did not quit within \(limit) of being asked")
+        }
     }
 }

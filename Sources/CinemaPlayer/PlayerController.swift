@@ -170,7 +170,7 @@ struct PlayerController: Sendable {
             await withGracefulShutdownHandler {
                 for await event in events { sink.send(Self.serverSentEvent(event)) }
             } onGracefulShutdown: {
-                Task { await player.closeListeners() }
+                player.closeListeners()
             }
         })
     }

@@ -39,22 +39,44 @@ public actor PlayerService {
         }
     }
 
+    /// Failures the player recovers from, each logged and counted: its health depends on them.
+    public enum Failure: String, Sendable, Hashable, CaseIterable {
+        /// mpv could not be started, or connected to, or did not quit when asked.
+        case mpvStart = "mpv-start"
+        /// mpv could not be asked how it is; it is replaced.
+        case healthCheck = "health-check"
+        /// mpv stopped answering and was killed to be replaced.
+        case hung
+        /// The idle screen could not be shown.
+        case idleScreen = "idle-screen"
+    }
+
     public let options: MPVController.Options
     public let idleScreen: IdleScreen
     private let socketPath: String
     private let logger: Logger
     private var mpv: MPVController?
-    private var waitingForMPV: [UUID: CheckedContinuation<MPVController, any Error>] = [:]
-    /// Waits given up before they were registered.
-    private var abandoned = Set<UUID>()
-    private var listeners: [UUID: AsyncStream<Event>.Continuation] = [:]
+    /// The mpv that comes next, for plays asked for while none runs: each mpv that starts
+    /// answers it, and the player stopping fails it.
+    private var nextMPV = OneShot<MPVController>()
+    private let listeners = Listeners<Event>(buffer: 64)
     private(set) public var playing: Clip?
     private(set) public var restarts = 0
-    private var stopping = false
-    /// One file load at a time: mpv's events do not say which `loadfile` they answer, so a clip
-    /// loading while the idle screen loads could take the idle screen's start for its own.
-    private var loading = false
-    private var waitingToLoad: [CheckedContinuation<Void, Never>] = []
+    /// How often each kind of failure happened since the player started.
+    private(set) public var failures: [Failure: Int] = [:]
+    /// Fulfilled by `shutDown`: no mpv is started after it, and the one running quits.
+    private let shutdownRequested = OneShot<Void>()
+    private nonisolated var stopping: Bool { shutdownRequested.isFulfilled }
+    /// What mpv is to load, taken one at a time by `run`: mpv's events do not say which
+    /// `loadfile` they answer, so a clip loading while the idle screen loads could take the idle
+    /// screen's start for its own.
+    private let loads: AsyncStream<Load>
+    private let loadQueue: AsyncStream<Load>.Continuation
+
+    private enum Load: Sendable {
+        case clip(Clip, on: MPVController, started: OneShot<Started>)
+        case idle(on: MPVController, shown: OneShot<Void>)
+    }
 
     /// Where overlays are written for mpv to read; each is removed once its clip has started.
     private let overlayDirectory: URL
@@ -71,6 +93,9 @@ public actor PlayerService {
         self.overlayDirectory = overlayDirectory
         self.socketPath = socketPath
         self.logger = logger
+        // Bounded: a load waits behind the one mpv is starting (seconds at most), and each
+        // comes from a caller waiting for it; past this many, more are refused, not queued.
+        (loads, loadQueue) = AsyncStream.makeStream(of: Load.self, bufferingPolicy: .bufferingOldest(64))
     }
 
     /// The IPC socket for this process's mpv, in `directory`, named so that a player started
@@ -79,42 +104,80 @@ public actor PlayerService {
         OrphanedMPV.socketPath(in: directory)
     }
 
-    /// Runs mpv until `shutDown`, starting it again whenever it goes away.
-    public func run() async {
+    /// Runs mpv until `shutDown` (or until cancelled, which kills it), starting it again whenever
+    /// it goes away. Everything the player does runs here, as children of this call: keeping mpv
+    /// running, loading what is asked for one at a time, and following each clip to its end.
+    public nonisolated func run() async {
         let orphans = OrphanedMPV.stop()
-        if !orphans.isEmpty { logger.warning("Stopped mpv left running by a player that was killed: PIDs \(orphans)") }
+        if !orphans.isEmpty { logger.warning("Stopped mpv left running by a player that was killed", metadata: ["mpv.pids": "\(orphans)"]) }
         let stale = OrphanedMPV.removeStaleSockets(in: (socketPath as NSString).deletingLastPathComponent)
-        if !stale.isEmpty { logger.notice("Removed mpv sockets left by players that were killed: \(stale.joined(separator: ", "))") }
-        while !stopping {
+        if !stale.isEmpty { logger.notice("Removed mpv sockets left by players that were killed", metadata: ["mpv.sockets": "\(stale)"]) }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.keepMPVRunning() }
+            // Ends once `keepMPVRunning` has finished the queue, after what was queued before.
+            for await load in loads {
+                if let following = await self.perform(load) {
+                    group.addTask { await self.follow(following) }
+                }
+            }
+        }
+    }
+
+    /// Starts mpv, and starts it again whenever it goes, until the player stops.
+    private func keepMPVRunning() async {
+        while !stopping && !Task.isCancelled {
+            var ending: String?
             do {
-                try await MPVController.withMPV(options: options, socketPath: socketPath) { controller in
+                ending = try await MPVController.withMPV(options: options, socketPath: socketPath) { controller -> String? in
+                    // Asked to stop while this mpv was starting: it quits at once.
+                    guard !self.stopping else { return nil }
                     await self.attach(controller)
                     await withTaskGroup(of: Void.self) { group in
                         group.addTask { await controller.waitUntilClosed() }
                         group.addTask { await self.watch(controller) }
+                        group.addTask {
+                            // Cancelled only when another child ended this mpv first.
+                            _ = try? await self.shutdownRequested.value()
+                        }
                         await group.next()
                         group.cancelAll()
                     }
+                    return await controller.closeError.map { "\($0)" }
                 }
             } catch {
-                logger.error("mpv failed", metadata: ["error": "\(error)"])
+                if !Task.isCancelled { record(.mpvStart, "mpv failed", error: error) }
             }
             detach()
-            if stopping { break }
+            if stopping || Task.isCancelled { break }
             restarts += 1
             broadcast(.mpvRestarted(count: restarts))
-            logger.warning("mpv went away; starting it again", metadata: ["restarts": "\(restarts)"])
-            // A little pause, longer after repeated failures, so a broken mpv is not hammered.
-            try? await Task.sleep(for: .milliseconds(min(2000, 100 * restarts)))
+            var metadata: Logger.Metadata = ["mpv.restarts": "\(restarts)"]
+            if let ending { metadata["mpv.ending"] = "\(ending)" }
+            logger.warning("mpv went away; starting it again", metadata: metadata)
+            // A little pause, longer after repeated failures, so a broken mpv is not hammered;
+            // cut short by a shutdown.
+            let pause = Duration.milliseconds(min(2000, 100 * restarts))
+            do {
+                _ = try await Deadline.within(pause) { try await self.shutdownRequested.value() }
+            } catch {
+                break
+            }
         }
-        for waiter in waitingForMPV.values { waiter.resume(throwing: PlayerError.mpvUnreachable("the player is stopping")) }
-        waitingForMPV.removeAll()
+        nextMPV.fulfil(.failure(PlayerError.mpvUnreachable("the player is stopping")))
+        loadQueue.finish()
     }
 
     /// Asks mpv how it is, now and then, until it is gone; one that does not answer is hung
-    /// (its IPC socket open, its core stuck): it is killed, and `run` starts another.
+    /// (its IPC socket open, its core stuck): it is killed, and `run` starts another. Returning
+    /// ends this mpv.
     private func watch(_ controller: MPVController) async {
-        guard let pid = try? await controller.processID() else { return }
+        let pid: Int32
+        do {
+            pid = try await controller.processID()
+        } catch {
+            healthCheckFailed(controller, error)
+            return
+        }
         while true {
             do {
                 try await Task.sleep(for: options.healthInterval)
@@ -127,20 +190,36 @@ public actor PlayerService {
                     try await controller.command(.array([.string("get_property"), .string("idle-active")]))
                 }
             } catch {
-                return  // closed, or the watch was called off
+                healthCheckFailed(controller, error)
+                return
             }
             if answer == nil {
                 guard !Task.isCancelled else { return }
-                logger.error("mpv (pid \(pid)) did not answer within \(options.healthTimeout); killing it to start another")
-                kill(pid, SIGKILL)
+                record(
+                    .hung,
+                    "mpv did not answer in time; killing it to start another",
+                    metadata: ["mpv.pid": "\(pid)", "mpv.health_timeout": "\(options.healthTimeout)"]
+                )
+                if kill(pid, SIGKILL) != 0 {
+                    // Ending the watch still asks it to quit; `withMPV` kills it if it does not.
+                    logger.error("Could not kill mpv", metadata: ["mpv.pid": "\(pid)", "errno": "\(errno)"])
+                }
                 return
             }
         }
     }
 
-    public func shutDown() async {
-        stopping = true
-        _ = try? await mpv?.command(.array([.string("quit")]))
+    /// A question the health check could not ask. Called off (this mpv is ending for another
+    /// reason) or closed (mpv is gone, which ends it too) is nothing to tell; anything else is.
+    private func healthCheckFailed(_ controller: MPVController, _ error: any Error) {
+        guard !Task.isCancelled, !(error is CancellationError), !controller.isClosed else { return }
+        record(.healthCheck, "mpv could not be asked how it is; starting another", error: error)
+    }
+
+    /// Stops the player: no mpv is started again, and the one running quits. Returns at once;
+    /// `run` returns once mpv has gone.
+    public nonisolated func shutDown() {
+        shutdownRequested.fulfil(.success(()))
     }
 
     /// A clip that began: where playback started, and where it ends, which is the film's end
@@ -153,24 +232,86 @@ public actor PlayerService {
     /// Plays `clip` in place of whatever plays; returns once mpv reports it started. While mpv
     /// is being started again, waits for it (up to `limit`). A clip that starts at or past the
     /// film's end is refused (`spanOutsideFilm`) and the idle screen comes back.
+    ///
+    /// The load itself is `run`'s: a caller that is cancelled stops waiting at once, and the clip
+    /// still plays, is reported and followed to its end like any other.
     public func play(_ clip: Clip, waitingUpTo limit: Duration = .seconds(10)) async throws -> Started {
         let controller = try await controller(within: limit)
         // The clip is the one playing from the moment it is asked for: the clip it replaces
         // then ends as replaced, not as over (which would bring the idle screen back over it).
         playing = clip
-        let loaded: Loaded
-        do {
-            loaded = try await load(clip, on: controller)
-        } catch {
-            if playing == clip {
-                playing = nil
-                await showIdle(on: controller)
-            }
-            throw error
+        let started = OneShot<Started>()
+        enqueue(.clip(clip, on: controller, started: started))
+        return try await started.value()
+    }
+
+    /// Back to the idle screen: the clip stops.
+    public func stop() async throws {
+        guard let mpv else { return }
+        playing = nil
+        try await showIdle(on: mpv)
+    }
+
+    /// Has `run` show the idle screen after what is queued before it. Throws only
+    /// `CancellationError`: a screen that could not be shown is `run`'s to report.
+    private func showIdle(on controller: MPVController) async throws {
+        let shown = OneShot<Void>()
+        enqueue(.idle(on: controller, shown: shown))
+        try await shown.value()
+    }
+
+    private nonisolated func enqueue(_ load: Load) {
+        let refused: Load
+        let reason: String
+        switch loadQueue.yield(load) {
+        case .enqueued: return
+        case .dropped(let load):
+            refused = load
+            reason = "too many clips are waiting for mpv"
+        case .terminated:
+            refused = load
+            reason = "the player is stopping"
+        @unknown default:
+            refused = load
+            reason = "the player cannot take it"
         }
-        broadcast(.started(clipID: clip.clipID, start: clip.start, end: loaded.started.end))
-        Task { await self.follow(loaded.events, key: loaded.key, controller: controller, clip: clip) }
-        return loaded.started
+        switch refused {
+        case .clip(_, _, let started): started.fulfil(.failure(PlayerError.mpvUnreachable(reason)))
+        // Nothing to show over: the player is going.
+        case .idle(_, let shown): shown.fulfil(.success(()))
+        }
+    }
+
+    /// A clip mpv started, and its events from just before its `loadfile` on, for `follow`.
+    private struct Following: Sendable {
+        var clip: Clip
+        var controller: MPVController
+        var events: AsyncStream<MPVController.Event>
+        var key: UUID
+    }
+
+    /// Carries out one load for `run`; a clip that started is returned, to be followed.
+    private func perform(_ load: Load) async -> Following? {
+        switch load {
+        case .idle(let controller, let shown):
+            await loadIdle(on: controller)
+            shown.fulfil(.success(()))
+            return nil
+        case .clip(let clip, let controller, let started):
+            do {
+                let following = try await self.load(clip, on: controller)
+                broadcast(.started(clipID: clip.clipID, start: clip.start, end: following.started.end))
+                started.fulfil(.success(following.started))
+                return Following(clip: clip, controller: controller, events: following.events, key: following.key)
+            } catch {
+                if playing == clip {
+                    playing = nil
+                    await loadIdle(on: controller)
+                }
+                started.fulfil(.failure(error))
+                return nil
+            }
+        }
     }
 
     /// A clip mpv started, and its events from just before its `loadfile` on.
@@ -180,18 +321,9 @@ public actor PlayerService {
         var key: UUID
     }
 
-    /// Back to the idle screen: the clip stops.
-    public func stop() async throws {
-        guard let mpv else { return }
-        playing = nil
-        await showIdle(on: mpv)
-    }
-
     /// Loads the clip, with its overlay as a subtitle file (read by mpv before playback starts,
     /// removed after) or with no subtitles at all.
     private func load(_ clip: Clip, on controller: MPVController) async throws -> Loaded {
-        await startLoading()
-        defer { finishLoading() }
         var overlayFile: URL?
         defer { overlayFile.map { try? FileManager.default.removeItem(at: $0) } }
         var extra = ["sid": "no"]
@@ -229,28 +361,11 @@ public actor PlayerService {
         }
     }
 
-    private func startLoading() async {
-        guard loading else {
-            loading = true
-            return
-        }
-        await withCheckedContinuation { waitingToLoad.append($0) }
-    }
-
-    private func finishLoading() {
-        if waitingToLoad.isEmpty {
-            loading = false
-        } else {
-            waitingToLoad.removeFirst().resume()
-        }
-    }
-
     /// Shows the idle screen: static looping, an image held, or nothing (black).
-    private func showIdle(on controller: MPVController) async {
-        await startLoading()
-        defer { finishLoading() }
+    private func loadIdle(on controller: MPVController) async {
         // A clip asked for meanwhile comes next: the idle screen would only flash before it.
-        guard playing == nil else { return }
+        // A player stopping has nothing more to show: its mpv is quitting.
+        guard playing == nil, !stopping else { return }
         do {
             switch idleScreen {
             case .black:
@@ -261,17 +376,17 @@ public actor PlayerService {
                 _ = try await controller.play(path, start: 0, end: nil, extra: ["image-display-duration": "inf"])
             }
             if playing == nil { broadcast(.idle) }
+        } catch is CancellationError {
+            // The player is going: no screen to show.
         } catch {
-            logger.warning("Could not show the idle screen", metadata: ["error": "\(error)"])
+            // An mpv that went away meanwhile is replaced, and its successor shows the screen.
+            guard !controller.isClosed else { return }
+            record(.idleScreen, "Could not show the idle screen", error: error, level: .warning)
         }
     }
 
     public func subscribe() -> AsyncStream<Event> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(64))
-        let key = UUID()
-        listeners[key] = continuation
-        continuation.onTermination = { _ in Task { await self.unsubscribe(key) } }
-        return stream
+        listeners.subscribe()
     }
 
     public func processID() async -> Int32? {
@@ -297,21 +412,19 @@ public actor PlayerService {
         }
     }
 
-    private func unsubscribe(_ key: UUID) { listeners.removeValue(forKey: key) }
-
     /// Ends every event stream: the player is shutting down.
-    public func closeListeners() {
-        for listener in listeners.values { listener.finish() }
-        listeners.removeAll()
+    public nonisolated func closeListeners() {
+        listeners.finishAll()
     }
 
     /// Waits for the clip's own end (or the next clip replacing it) and reports it.
-    private func follow(_ events: AsyncStream<MPVController.Event>, key: UUID, controller: MPVController, clip: Clip) async {
+    private func follow(_ following: Following) async {
+        let clip = following.clip
         // The end of what this clip replaced arrives before this clip's start-file; only an end
         // after this clip's own start is its end.
         var loading = false
         var started = false
-        for await event in events {
+        for await event in following.events {
             if event == .other("start-file") { loading = true }
             if loading && event == .started { started = true }
             guard started, case .ended(let reason, let error) = event else { continue }
@@ -321,62 +434,36 @@ public actor PlayerService {
             if reason == "error" { broadcast(.error(error ?? "mpv could not play \(clip.source)")) }
             broadcast(.ended(clipID: clip.clipID, reason: reason))
             // Over with nothing after it: back to the idle screen. (A clip replaced by another
-            // ends too, but then `playing` is the new one.)
-            if over { await showIdle(on: controller) }
+            // ends too, but then `playing` is the new one.) Only a cancelled wait throws, and the
+            // player is then going.
+            if over { try? await showIdle(on: following.controller) }
             break
         }
-        await controller.unsubscribe(key)
+        await following.controller.unsubscribe(following.key)
     }
 
     private func controller(within limit: Duration) async throws -> MPVController {
         if let mpv { return mpv }
         guard !stopping else { throw PlayerError.mpvUnreachable("the player is stopping") }
-        let waiting = try await Deadline.within(limit) {
-            let key = UUID()
-            return try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in Task { await self.wait(continuation, key: key) } }
-            } onCancel: {
-                Task { await self.stopWaiting(key) }
-            }
+        let next = nextMPV
+        guard let controller = try await Deadline.within(limit, { try await next.value() }) else {
+            throw PlayerError.mpvUnreachable("mpv was not back within \(limit)")
         }
-        guard let controller = waiting else { throw PlayerError.mpvUnreachable("mpv was not back within \(limit)") }
         return controller
     }
 
-    private func wait(_ continuation: CheckedContinuation<MPVController, any Error>, key: UUID) {
-        if let mpv {
-            continuation.resume(returning: mpv)
-        } else if abandoned.remove(key) != nil {
-            continuation.resume(throwing: CancellationError())
-        } else {
-            waitingForMPV[key] = continuation
-        }
-    }
-
-    /// A wait that timed out: it is answered now, or as soon as it registers (the two race).
-    private func stopWaiting(_ key: UUID) {
-        if let continuation = waitingForMPV.removeValue(forKey: key) {
-            continuation.resume(throwing: CancellationError())
-        } else {
-            abandoned.insert(key)
-        }
-    }
-
     private func attach(_ controller: MPVController) async {
-        // Asked to stop while this mpv was starting: `shutDown` found no mpv to tell, so it is
-        // told now, or `run` would wait for it forever.
-        if stopping {
-            _ = try? await controller.command(.array([.string("quit")]))
-            return
-        }
         mpv = controller
-        await showIdle(on: controller)
-        for waiter in waitingForMPV.values { waiter.resume(returning: controller) }
-        waitingForMPV.removeAll()
+        // Plays that waited for this mpv come after the idle screen. Only a cancelled wait
+        // throws, when this mpv is already ending; they are answered all the same.
+        try? await showIdle(on: controller)
+        nextMPV.fulfil(.success(controller))
     }
 
     private func detach() {
         mpv = nil
+        // One that no mpv answered (it failed to start) still waits for the next.
+        if nextMPV.isFulfilled { nextMPV = OneShot() }
         if let clip = playing {
             playing = nil
             broadcast(.ended(clipID: clip.clipID, reason: "error"))
@@ -384,7 +471,22 @@ public actor PlayerService {
     }
 
     private func broadcast(_ event: Event) {
-        for listener in listeners.values { listener.yield(event) }
+        listeners.send(event)
+    }
+
+    private func record(
+        _ failure: Failure,
+        _ message: Logger.Message,
+        error: (any Error)? = nil,
+        metadata: Logger.Metadata = [:],
+        level: Logger.Level = .error
+    ) {
+        failures[failure, default: 0] += 1
+        var metadata = metadata
+        metadata["player.failure"] = "\(failure.rawValue)"
+        metadata["player.failures"] = "\(failures[failure, default: 0])"
+        if let error { metadata["error"] = "\(error)" }
+        logger.log(level: level, message, metadata: metadata)
     }
 }
 
@@ -401,7 +503,7 @@ public struct PlayerRunner: Service {
         await withGracefulShutdownHandler {
             await player.run()
         } onGracefulShutdown: {
-            Task { await player.shutDown() }
+            player.shutDown()
         }
     }
 }

@@ -85,11 +85,11 @@ enum PlayerHarness {
             do {
                 try await body(directory, film, player)
             } catch {
-                await player.shutDown()
+                player.shutDown()
                 await running.value
                 throw error
             }
-            await player.shutDown()
+            player.shutDown()
             await running.value
         }
     }
@@ -135,10 +135,64 @@ struct PlayerServiceTests {
                 let running = Task { await player.run() }
                 // At once: mpv has not answered yet, so there is no mpv to tell. Before the fix
                 // `run` waited for that mpv forever, and a station stopped at start hung.
-                await player.shutDown()
+                player.shutDown()
                 await running.value
                 #expect(await player.processID() == nil)
             }
+        }
+    }
+}
+
+@Suite("The player's tasks are children of its run")
+struct PlayerLifetimeTests {
+    @Test("Cancelling the player's run ends it, and its mpv with it", .timeLimit(.minutes(1)))
+    func cancelledRun() async throws {
+        try await TemporaryDirectory.with { directory in
+            let player = PlayerService(options: MPVControllerTests.headless, socketPath: directory.file("mpv.sock"))
+            let events = await player.subscribe()
+            let pid = try await withThrowingTaskGroup(of: Void.self, returning: Int32.self) { group in
+                group.addTask { await player.run() }
+                // The idle screen shows once mpv is up.
+                for await event in events where event == .idle { break }
+                let pid = try #require(await player.processID())
+                group.cancelAll()
+                try await group.waitForAll()
+                return pid
+            }
+            #expect(await player.processID() == nil)
+            // Killed and reaped: no process has its PID.
+            #expect(kill(pid, 0) != 0)
+        }
+    }
+
+    @Test("A play waiting for an mpv that does not come, called off by its caller, ends at once", .timeLimit(.minutes(1)))
+    func playCalledOff() async throws {
+        var options = MPVControllerTests.headless
+        options.executable = "/nonexistent/mpv"
+        try await TemporaryDirectory.with { directory in
+            let player = PlayerService(options: options, socketPath: directory.file("mpv.sock"))
+            await withTaskGroup(of: Void.self) { running in
+                running.addTask { await player.run() }
+                for round in 0..<50 {
+                    let outcome = await withTaskGroup(of: (any Error)?.self) { group in
+                        group.addTask {
+                            do {
+                                _ = try await player.play(PlayerService.Clip(source: "/dev/null", start: 0, end: 1), waitingUpTo: .seconds(3600))
+                                return nil
+                            } catch {
+                                return error
+                            }
+                        }
+                        // Called off before, while and after its wait is registered.
+                        if round % 2 == 0 { await Task.yield() }
+                        group.cancelAll()
+                        return await group.next() ?? nil
+                    }
+                    #expect(outcome is CancellationError, "round \(round): \(String(describing: outcome))")
+                }
+                player.shutDown()
+            }
+            #expect(await player.failures[.mpvStart, default: 0] >= 1)
         }
     }
 }
@@ -171,7 +225,8 @@ struct HungMPVTests {
             )
             _ = try await player.play(PlayerService.Clip(source: film, start: 2, end: 25, clipID: 2))
             #expect(await player.processID() != pid)
-            await player.shutDown()
+            #expect(await player.failures[.hung] == 1)
+            player.shutDown()
             await running.value
         }
     }
@@ -195,7 +250,8 @@ struct MissingMPVTests {
             // (language-model builds in other tests) held both cooperative threads, so the 1 s
             // timer could not fire. Before the fix this wait never ended at all.
             #expect(clock.now - started < .seconds(90))
-            await player.shutDown()
+            #expect(await player.failures[.mpvStart, default: 0] >= 1)
+            player.shutDown()
             await running.value
         }
     }
