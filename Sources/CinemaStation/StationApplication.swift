@@ -27,7 +27,7 @@ public struct StationApplication: Service {
                         failureTerminationBehavior: .gracefullyShutdownGroup
                     ),
                     .init(
-                        service: StationSupervision(supervisor: supervisor),
+                        service: supervisor,
                         successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup
                     ),

@@ -17,6 +17,7 @@ struct StationAPITests {
             #expect(health.json["clients"]?.int64Value == 0)
             #expect(health.json["player"]?["url"]?.stringValue == StationHarness.nowhere)
             #expect(health.json["player"]?["reachable"]?.boolValue == false)
+            #expect(health.json["recordUpdateFailures"]?.int64Value == 0)
 
             let identity = try await station.http.get("/api/station").json
             #expect(identity["name"]?.stringValue == "test-station")
