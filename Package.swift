@@ -299,6 +299,18 @@ let package = Package(
             dependencies: ["CinemaLibrary", "CinemaCore", "CinemaTestSupport", "CinemaSpeech"],
             swiftSettings: swiftSettings
         ),
+        // The station in process: its API on a free loopback port over a real station.sqlite, and
+        // its supervisor starting real `cinema client` processes (hence "cinema", built first).
+        .testTarget(
+            name: "CinemaStationTests",
+            dependencies: [
+                "cinema", "CinemaStation", "CinemaCore", "CinemaTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Runs the built `cinema` binary the way a user would.
         .testTarget(
             name: "CinemaCLITests",

@@ -183,10 +183,18 @@ struct StationController: Sendable {
         return try JSONResponse.make(JSONValue.object(["ok": .bool(true), "chosen": device.isEmpty ? .null : .string(device)]))
     }
 
+    /// `recordUpdateFailures`: updates of the clients' records `station.sqlite` refused since the
+    /// station started (each is in the log too); above 0, a station started after a crash may
+    /// not find every client.
     @Sendable func health(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let running = try await database.clients().filter { $0.state != .exited }.count
         return try JSONResponse.make(
-            JSONValue.object(["status": .string("ok"), "clients": .number(Double(running)), "player": await player.status()])
+            JSONValue.object([
+                "status": .string("ok"),
+                "clients": .number(Double(running)),
+                "player": await player.status(),
+                "recordUpdateFailures": .number(Double(await supervisor.recordUpdateFailures)),
+            ])
         )
     }
 

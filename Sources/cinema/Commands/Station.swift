@@ -80,9 +80,9 @@ struct Station: AsyncParsableCommand {
         if let socket { try? FileManager.default.removeItem(atPath: socket) }
     }
 
-    /// The station as configured in `context` (`station.*`, `player.url`, `backend.url`): its
-    /// HTTP service, its supervisor as a service (last, so that on shutdown the clients stop
-    /// first), and, unless the player is elsewhere, the player it hosts and mpv's socket.
+    /// The station as configured in `context` (`station.*`, `player.url`, `backend.url`), as
+    /// services to run: unless the player is elsewhere, the player it hosts (first, so that it
+    /// stops last, after the clients), then the station; and mpv's socket, if it hosts one.
     static func services(
         context: CommandContext,
         playerPort: Int,
@@ -90,20 +90,23 @@ struct Station: AsyncParsableCommand {
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> (services: [ServiceGroupConfiguration.ServiceConfiguration], socket: String?) {
         let reader = context.reader
-        let host = reader.string(forKey: "station.host", default: "127.0.0.1")
-        let port = reader.int(forKey: "station.port", default: 3000)
-        let backend = reader.string(forKey: "backend.url", default: "http://127.0.0.1:8765")
-        try Self.requireHTTP(backend, option: "--backend-url")
-        let stationName = reader.string(forKey: "station.name") ?? ProcessInfo.processInfo.hostName
-        try context.home.prepare()
-        let database = try StationDatabase.open(path: context.home.path + "/" + StationDatabase.fileName)
+        var configuration = StationConfiguration()
+        configuration.host = reader.string(forKey: "station.host", default: configuration.host)
+        configuration.port = reader.int(forKey: "station.port", default: configuration.port)
+        configuration.backendURL = reader.string(forKey: "backend.url", default: configuration.backendURL)
+        try Self.requireHTTP(configuration.backendURL, option: "--backend-url")
+        configuration.name = reader.string(forKey: "station.name") ?? configuration.name
+        configuration.allowedHosts = reader.list(forKey: "allowedHosts")
+        configuration.operatorToken = context.operatorToken
+        configuration.requireOperatorToken =
+            try context.operatorGate(service: "station", listeningOn: configuration.host, guarding: "starting clients and choosing the microphone")
+            .required
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var socket: String?
-        let player: String
         if let elsewhere = reader.string(forKey: "player.url"), !elsewhere.isEmpty {
             try Self.requireHTTP(elsewhere, option: "--player-url")
-            player = elsewhere
+            configuration.playerURL = elsewhere
         } else {
             // The player's port is known only once it listens when it is 0; clients need it first.
             let playerPort = playerPort == 0 ? try Self.freePort() : playerPort
@@ -113,61 +116,16 @@ struct Station: AsyncParsableCommand {
             }
             services += hosted.services
             socket = hosted.socket
-            player = "http://127.0.0.1:\(playerPort)"
+            configuration.playerURL = "http://127.0.0.1:\(playerPort)"
         }
-
-        var settings = ClientSupervisor.Settings(
-            executable: RunningExecutable.path,
-            playerURL: player,
-            backendURL: backend,
-            logsDirectory: context.home.path + "/station/logs"
-        )
-        settings.environment = ["CINEMA_HOME": context.home.path]
-        // The backend's operator token: the station asks the backend about sessions with it, and
-        // beyond loopback it guards the station's own actions too.
-        let token = context.operatorToken
-        let gate = try context.operatorGate(service: "station", listeningOn: host, guarding: "starting clients and choosing the microphone")
-        // A player elsewhere, beyond loopback, wants the token from the clients that drive it.
-        if let token, let playerHost = URL(string: player)?.host, !LoopbackHost.contains(playerHost) {
-            settings.environment["CINEMA_PLAYER_TOKEN"] = token
-        }
-        let supervisor = ClientSupervisor(
-            settings: settings,
-            database: database,
-            sessions: BackendSessionProbe(operatorToken: token),
-            logger: context.logger
-        )
-        let orphans = try await supervisor.stopOrphans()
-        if !orphans.isEmpty {
-            context.logger.notice(
-                "Stopped \(orphans.count) client(s) an earlier station left running: PIDs \(orphans.map(String.init).joined(separator: ", "))"
+        let station = try await buildApplication(configuration: configuration, home: context.home, logger: context.logger) {
+            [configuration] port in
+            Announcement.say(
+                "Cinema Chat station listening on \(ServiceAddress.http(host: configuration.host, port: port)) (player \(configuration.playerURL), backend \(configuration.backendURL))"
             )
-        }
-        let identity = StationIdentity(name: stationName, backendURL: backend, playerURL: player)
-        let assets = DashboardAssets.located()
-        if !assets.isComplete {
-            context.logger.error(
-                "The dashboard's files are missing (looked in \(assets.searched.joined(separator: ", "))); the API works, the page will say so."
-            )
-        }
-        let app = buildStation(
-            supervisor: supervisor,
-            database: database,
-            identity: identity,
-            gate: gate,
-            policy: context.callerPolicy(service: "station"),
-            assets: assets,
-            host: host,
-            port: port,
-            logger: context.logger
-        ) {
-            port in
-            Announcement.say("Cinema Chat station listening on \(ServiceAddress.http(host: host, port: port)) (player \(player), backend \(backend))")
             onListening(port)
         }
-        // The supervision last, so that it shuts down first: clients stop before the player does.
-        services += [.init(service: app), .init(service: StationSupervision(supervisor: supervisor))]
-        return (services, socket)
+        return (services + [.init(service: station)], socket)
     }
 
     /// The backend and the player are reached over HTTP: anything else is refused at start.
