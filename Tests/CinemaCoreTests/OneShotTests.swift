@@ -1,6 +1,5 @@
+import CinemaCore
 import Testing
-
-@testable import CinemaPlayer
 
 @Suite("A result that arrives once")
 struct OneShotTests {

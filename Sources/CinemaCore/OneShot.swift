@@ -1,14 +1,14 @@
 import Synchronization
 
 /// A result that arrives once, awaited by any number of tasks, before or after it arrives: an
-/// answer from mpv, an mpv that has started, a clip that has loaded, a request to stop.
+/// answer from mpv, a clip that has loaded, a turn's decision, a socket that has drained.
 ///
 /// Every wait is resumed exactly once: with the result, or with `CancellationError` as soon as
 /// the waiting task is cancelled (the others still get the result). The waiter and the canceller
 /// take the same lock, and a task is marked cancelled before its handler runs, so a wait
 /// registered after the cancellation sees it: nothing has to remember cancellations that came
 /// too early. Fulfilling never suspends, so an actor can do it in the middle of a state change.
-final class OneShot<Value: Sendable>: Sendable {
+public final class OneShot<Value: Sendable>: Sendable {
     private enum State {
         case waiting(next: Int, [Int: CheckedContinuation<Value, any Error>])
         case done(Result<Value, any Error>)
@@ -16,11 +16,11 @@ final class OneShot<Value: Sendable>: Sendable {
 
     private let state = Mutex<State>(.waiting(next: 0, [:]))
 
-    init() {}
+    public init() {}
 
     /// The first result wins; a later one is ignored (and reported, by returning false).
     @discardableResult
-    func fulfil(_ result: Result<Value, any Error>) -> Bool {
+    public func fulfil(_ result: Result<Value, any Error>) -> Bool {
         let waiting: [CheckedContinuation<Value, any Error>]? = state.withLock { state in
             guard case .waiting(_, let continuations) = state else { return nil }
             state = .done(result)
@@ -31,7 +31,7 @@ final class OneShot<Value: Sendable>: Sendable {
         return true
     }
 
-    var isFulfilled: Bool {
+    public var isFulfilled: Bool {
         state.withLock { state in
             if case .done = state { return true }
             return false
@@ -39,7 +39,7 @@ final class OneShot<Value: Sendable>: Sendable {
     }
 
     /// The result once it arrives; `CancellationError` at once if this task is cancelled first.
-    func value() async throws -> Value {
+    public func value() async throws -> Value {
         let (key, arrived) = state.withLock { state -> (Int, Result<Value, any Error>?) in
             switch state {
             case .done(let result):
