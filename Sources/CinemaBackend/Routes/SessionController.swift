@@ -108,6 +108,8 @@ struct SessionController<Context: RequestContext>: Sendable {
                 throw APIError(.conflict, code: "station-busy", error.description, details: ["identifier": live])
             }
             throw APIError(.serviceUnavailable, code: "store-failed", error.description)
+        } catch let error as SessionRequestError {
+            throw error.apiError
         }
         let id = connection.session.id
         let expires = Date().addingTimeInterval(configuration.tokenLifetime)

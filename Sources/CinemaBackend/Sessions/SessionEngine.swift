@@ -1,9 +1,7 @@
 import CinemaCore
 import CinemaDirector
-import CinemaHTTP
 import CinemaLibrary
 import Foundation
-import HTTPTypes
 import Logging
 public import ServiceLifecycle
 
@@ -45,7 +43,7 @@ public actor SessionEngine: Service {
 
     /// A new session for `station` (at most one live per station).
     func connect(station: String?, config: String?, baseURL: String, now: Date) async throws -> Connection {
-        guard !stopping else { throw Self.stoppingError }
+        guard !stopping else { throw SessionRequestError.shuttingDown }
         let id = UUID().uuidString.lowercased()
         var record = SessionRecord(id: id, station: station, config: config, baseURL: baseURL, createdAt: now)
         record.lastSequence = 1
@@ -151,6 +149,4 @@ public actor SessionEngine: Service {
             group.cancelAll()
         }
     }
-
-    static let stoppingError = APIError(.serviceUnavailable, code: "shutting-down", "The backend is shutting down. Try again when it is back.")
 }

@@ -1,8 +1,6 @@
 import CinemaCore
 import CinemaDirector
-import CinemaHTTP
 import CinemaLibrary
-import HTTPTypes
 import Logging
 
 /// What every live session shares: where its events go, who decides, and where its turns run.
@@ -47,20 +45,12 @@ struct SessionWork: Sendable {
     func finish() { continuation.finish() }
 }
 
-/// Why a session could not do what an HTTP caller asked.
+/// Why a session could not do what was asked of it. The HTTP layer says it to callers
+/// (`SessionRequestError+API`); nothing below it knows of status codes.
 enum SessionRequestError: Error, Equatable {
     case ended(reason: String)
     case directorFailed(String)
     case unknownClip(Int64)
-
-    var apiError: APIError {
-        switch self {
-        case .ended(let reason):
-            APIError(.conflict, code: "session-ended", "The session has ended (\(reason)). Start a new one with POST /api/connect.")
-        case .directorFailed(let message):
-            APIError(.serviceUnavailable, code: "director-failed", "The director could not choose a clip: \(message)")
-        case .unknownClip(let id):
-            APIError(.notFound, code: "unknown-clip", "There is no clip \(id) in the library. Find clips with GET /api/search?q=….")
-        }
-    }
+    /// The backend is stopping: no new sessions.
+    case shuttingDown
 }
