@@ -46,8 +46,14 @@ let package = Package(
         ),
         // Subtitle parsing, media probing, indexing and search over library.sqlite.
         .target(
+            name: "CinemaStorage",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CinemaLibrary",
             dependencies: [
+                "CinemaStorage",
                 "CinemaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -78,6 +84,7 @@ let package = Package(
         .target(
             name: "CinemaBackend",
             dependencies: [
+                "CinemaStorage",
                 "CinemaHTTP",
                 "CinemaSpeech",
                 "CinemaCore",
@@ -182,6 +189,7 @@ let package = Package(
         .target(
             name: "CinemaStation",
             dependencies: [
+                "CinemaStorage",
                 "CinemaCore",
                 "CinemaHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -257,6 +265,11 @@ let package = Package(
         .testTarget(
             name: "CinemaCoreTests",
             dependencies: ["CinemaCore", "CinemaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CinemaStorageTests",
+            dependencies: ["CinemaStorage", "CinemaTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

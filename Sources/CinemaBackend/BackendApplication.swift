@@ -60,7 +60,7 @@ public func buildBackend(
     do {
         try home.prepare()
     } catch {
-        throw BackendSetupError.database(path: home.path, reason: error.description)
+        throw BackendSetupError.home(path: home.path, reason: error.description)
     }
     let secrets = try BackendSecrets.load(from: home.path)
     let store = try BackendDatabase.open(path: home.path + "/" + BackendDatabase.fileName)

@@ -1,3 +1,4 @@
+public import CinemaStorage
 import Foundation
 import GRDB
 
@@ -5,25 +6,21 @@ import GRDB
 /// the ones a crash left behind, and settings such as the microphone's.
 public struct StationDatabase: Sendable {
     public let path: String
-    private let writer: any DatabaseWriter
+    private let file: SQLiteFile
 
     public static let fileName = "station.sqlite"
 
     public static func open(path: String) throws(StationError) -> StationDatabase {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try migrator.migrate(pool)
-            return StationDatabase(path: path, writer: pool)
+            return StationDatabase(file: try SQLiteFile.open(path: path, durability: .full, migrator: migrator))
         } catch {
-            throw .database(path: path, reason: (error as? DatabaseError)?.message ?? "\(error)")
+            throw .database(error)
         }
     }
 
-    private init(path: String, writer: any DatabaseWriter) {
-        self.path = path
-        self.writer = writer
+    private init(file: SQLiteFile) {
+        self.path = file.path
+        self.file = file
     }
 
     /// Frozen migrations: a shipped migration is never edited, only followed by a new one.
@@ -90,23 +87,23 @@ public struct StationDatabase: Sendable {
 
     private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StationError) -> T {
         do {
-            return try await writer.read(body)
+            return try await file.read(body)
         } catch {
-            throw .database(path: path, reason: (error as? DatabaseError)?.message ?? "\(error)")
+            throw .database(error)
         }
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StationError) -> T {
         do {
-            return try await writer.write(body)
+            return try await file.write(body)
         } catch {
-            throw .database(path: path, reason: (error as? DatabaseError)?.message ?? "\(error)")
+            throw .database(error)
         }
     }
 }
 
 public enum StationError: Error, CustomStringConvertible, Equatable {
-    case database(path: String, reason: String)
+    case database(StorageError)
     case spawn(String)
     /// A room or backend URL that names another backend (`given`) than the station's own.
     case wrongBackend(given: String, configured: String)
@@ -114,7 +111,7 @@ public enum StationError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .database(let path, let reason): "The station's database at \(path) failed: \(reason). Check the data directory's disk and permissions."
+        case .database(let failure): "The station's database failed: \(failure)"
         case .spawn(let detail): "Could not start the client: \(detail)"
         case .wrongBackend(let given, let configured):
             "The request names the backend \(given), but this station works for the backend \(configured) only: its clients join no other backend's rooms. Start the session on \(configured) (the dashboard this station serves does), or start the station with --backend-url \(given) if that is the backend you meant."

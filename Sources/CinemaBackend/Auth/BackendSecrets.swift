@@ -1,3 +1,4 @@
+public import CinemaStorage
 import Crypto
 import Foundation
 
@@ -75,14 +76,17 @@ extension Data {
 /// Why the backend could not start, with what to do about it.
 public enum BackendSetupError: Error, CustomStringConvertible {
     case secret(path: String, reason: String)
-    case database(path: String, reason: String)
+    case home(path: String, reason: String)
+    case database(StorageError)
 
     public var description: String {
         switch self {
         case .secret(let path, let reason):
             "Could not use the secret file \(path): \(reason)."
-        case .database(let path, let reason):
-            "Could not open the session database \(path): \(reason). Check the data directory's permissions and free space; move the file away to start with an empty history."
+        case .home(let path, let reason):
+            "Could not prepare the data directory \(path): \(reason). Check its permissions and free space, or set CINEMA_HOME."
+        case .database(let failure):
+            "Could not open the session database: \(failure) Moving the file away starts an empty history."
         }
     }
 }

@@ -1,4 +1,5 @@
 public import CinemaCore
+import CinemaStorage
 public import Foundation
 import GRDB
 
@@ -7,28 +8,21 @@ import GRDB
 /// acknowledged; `synchronous = FULL` extends that to power cuts, which a gallery sees nightly.
 public struct BackendDatabase: SessionStore {
     public let path: String
-    private let writer: any DatabaseWriter
+    private let file: SQLiteFile
 
     public static let fileName = "backend.sqlite"
 
     public static func open(path: String) throws(BackendSetupError) -> BackendDatabase {
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        configuration.busyMode = .timeout(10)
         do {
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try migrator.migrate(pool)
-            return BackendDatabase(path: path, writer: pool)
+            return BackendDatabase(file: try SQLiteFile.open(path: path, durability: .full, migrator: migrator))
         } catch {
-            throw .database(path: path, reason: (error as? DatabaseError)?.message ?? "\(error)")
+            throw .database(error)
         }
     }
 
-    private init(path: String, writer: any DatabaseWriter) {
-        self.path = path
-        self.writer = writer
+    private init(file: SQLiteFile) {
+        self.path = file.path
+        self.file = file
     }
 
     /// Frozen migrations: a shipped migration is never edited, only followed by a new one.
@@ -143,17 +137,17 @@ public struct BackendDatabase: SessionStore {
 
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(SessionStoreError) -> T {
         do {
-            return try await writer.read(body)
+            return try await file.read(body)
         } catch {
-            throw .database(path: path, message: (error as? DatabaseError)?.message ?? "\(error)")
+            throw .database(error)
         }
     }
 
     private func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(SessionStoreError) -> T {
         do {
-            return try await writer.write(body)
+            return try await file.write(body)
         } catch {
-            throw .database(path: path, message: (error as? DatabaseError)?.message ?? "\(error)")
+            throw .database(error)
         }
     }
 }

@@ -1,4 +1,5 @@
 public import CinemaCore
+public import CinemaStorage
 public import Foundation
 
 /// Where sessions and their events are kept. `BackendDatabase` (SQLite) is the one in use; the
@@ -81,14 +82,14 @@ public struct SessionCounts: Sendable, Equatable {
 public enum SessionStoreError: Error, Equatable, CustomStringConvertible {
     /// The station already has a live session, whose identifier this carries.
     case stationBusy(station: String, liveSession: String)
-    case database(path: String, message: String)
+    case database(StorageError)
 
     public var description: String {
         switch self {
         case .stationBusy(let station, let live):
             "Station '\(station)' already has a live session (\(live)). End it first (POST /api/sessions/\(live)/end), or connect with another station name."
-        case .database(let path, let message):
-            "The session database \(path) failed: \(message). Check free space and the data directory's permissions."
+        case .database(let failure):
+            "The session database failed: \(failure)"
         }
     }
 }

@@ -1,4 +1,5 @@
 public import CinemaCore
+import CinemaStorage
 import Foundation
 import GRDB
 
@@ -7,7 +8,7 @@ import GRDB
 public struct LibraryDatabase: Sendable {
     public let path: String
     public let configuration: LibraryConfiguration
-    private let writer: any DatabaseWriter
+    private let file: SQLiteFile
 
     /// Opens (creating if needed) the library at `path` and brings its schema up to date.
     public static func open(
@@ -28,29 +29,19 @@ public struct LibraryDatabase: Sendable {
     ) throws(LibraryError)
         -> LibraryDatabase
     {
-        var grdb = Configuration()
-        grdb.prepareDatabase { db in
-            // WAL commits need not wait for the disk: a crash loses at most the last index run.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        grdb.busyMode = .timeout(10)
+        // WAL commits need not wait for the disk: a crash loses at most the last index run.
         do {
-            let pool = try DatabasePool(path: path, configuration: grdb)
-            if let lastMigration {
-                try Self.migrator.migrate(pool, upTo: lastMigration)
-            } else {
-                try Self.migrator.migrate(pool)
-            }
-            return LibraryDatabase(path: path, configuration: configuration, writer: pool)
+            let file = try SQLiteFile.open(path: path, durability: .normal, migrator: Self.migrator, upTo: lastMigration)
+            return LibraryDatabase(path: path, configuration: configuration, file: file)
         } catch {
             throw LibraryError(error, path: path)
         }
     }
 
-    private init(path: String, configuration: LibraryConfiguration, writer: any DatabaseWriter) {
+    private init(path: String, configuration: LibraryConfiguration, file: SQLiteFile) {
         self.path = path
         self.configuration = configuration
-        self.writer = writer
+        self.file = file
     }
 
     // MARK: Schema
@@ -474,7 +465,7 @@ public struct LibraryDatabase: Sendable {
 
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LibraryError) -> T {
         do {
-            return try await writer.read(body)
+            return try await file.read(body)
         } catch {
             throw LibraryError(error, path: path)
         }
@@ -482,7 +473,7 @@ public struct LibraryDatabase: Sendable {
 
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(LibraryError) -> T {
         do {
-            return try await writer.write(body)
+            return try await file.write(body)
         } catch {
             throw LibraryError(error, path: path)
         }

@@ -1,5 +1,5 @@
+import CinemaStorage
 import Foundation
-import GRDB
 
 /// Why the library database could not be used, with what to do about it.
 public enum LibraryError: Error, CustomStringConvertible, Equatable {
@@ -7,23 +7,23 @@ public enum LibraryError: Error, CustomStringConvertible, Equatable {
     case corrupt(path: String)
     case readOnly(path: String)
     case cannotOpen(path: String, reason: String)
+    case diskFull(path: String)
     case database(path: String, message: String)
 
+    /// What a failure of the library's file means for the library (`StorageError` classifies it).
     init(_ error: any Error, path: String) {
         if let error = error as? LibraryError {
             self = error
             return
         }
-        guard let error = error as? DatabaseError else {
-            self = .database(path: path, message: "\(error)")
-            return
-        }
-        switch error.resultCode {
-        case .SQLITE_NOTADB: self = .notADatabase(path: path)
-        case .SQLITE_CORRUPT: self = .corrupt(path: path)
-        case .SQLITE_READONLY, .SQLITE_PERM: self = .readOnly(path: path)
-        case .SQLITE_CANTOPEN: self = .cannotOpen(path: path, reason: error.message ?? "unable to open the file")
-        default: self = .database(path: path, message: error.message ?? "\(error)")
+        let failure = StorageError(error, path: path)
+        switch failure.kind {
+        case .notADatabase: self = .notADatabase(path: path)
+        case .corrupt: self = .corrupt(path: path)
+        case .readOnly: self = .readOnly(path: path)
+        case .cannotOpen: self = .cannotOpen(path: path, reason: failure.message)
+        case .full: self = .diskFull(path: path)
+        case .failed: self = .database(path: path, message: failure.message)
         }
     }
 
@@ -37,6 +37,8 @@ public enum LibraryError: Error, CustomStringConvertible, Equatable {
             "The library database \(path) is read-only. Fix the permissions of the file and its directory, or set CINEMA_HOME to a writable directory."
         case .cannotOpen(let path, let reason):
             "Could not open the library database \(path): \(reason). Check that its directory exists and is writable, or set CINEMA_HOME."
+        case .diskFull(let path):
+            "The disk holding the library database \(path) is full; nothing was written. Free some space and run the command again."
         case .database(let path, let message):
             "The library database \(path) failed: \(message)."
         }
