@@ -6,8 +6,8 @@ public enum ClientMessage: Sendable, Equatable {
     case clientReady(id: String?, version: String?, audio: AudioFormat? = nil)
     /// A typed visitor turn.
     case sendText(String)
-    /// The player started the clip.
-    case clipStarted(clipID: Int64)
+    /// The player started the clip; `at` is when, by the device's clock, if it says.
+    case clipStarted(clipID: Int64, at: String? = nil)
     /// The player stopped playing the clip: `eof`, `stopped` or `error`.
     case clipEnded(clipID: Int64, reason: String)
     /// The player could not play.
@@ -29,7 +29,7 @@ public enum ClientMessage: Sendable, Equatable {
             let detail = data?["d"]
             switch kind {
             case "clip-started":
-                self = .clipStarted(clipID: try Self.clipID(in: detail))
+                self = .clipStarted(clipID: try Self.clipID(in: detail), at: detail?["at"]?.stringValue)
             case "clip-ended":
                 self = .clipEnded(clipID: try Self.clipID(in: detail), reason: detail?["reason"]?.stringValue ?? "eof")
             case "player-error":
@@ -63,39 +63,59 @@ extension ClientMessage {
     }
 }
 
-extension RoomMessage {
-    /// Client → backend builders, for devices and tests.
-    public static func clientReady(id: String = "ready", library: String = "cinema-client", audio: AudioFormat? = nil) -> RoomMessage {
-        var data: [String: JSONValue] = [
-            "version": .string("2.1.0"),
-            "about": .object(["library": .string(library), "library_version": .string(CinemaVersion.current), "platform": .string("linux")]),
-        ]
-        if let audio {
-            data["audio"] = .object(["sample_rate": .number(Double(audio.sampleRate)), "channels": .number(Double(audio.channels))])
+extension ClientMessage {
+    /// The message's envelope, as a device sends it. Reading it back with `init(_:)` gives the
+    /// same message: this and `init(_:)` are the only places that know the client's JSON.
+    public var envelope: RoomMessage {
+        switch self {
+        case .clientReady(let id, let version, let audio):
+            var data: [String: JSONValue] = [
+                "version": .string(version ?? "2.1.0"),
+                "about": .object([
+                    "library": .string("cinema-client"), "library_version": .string(CinemaVersion.current), "platform": .string("linux"),
+                ]),
+            ]
+            if let audio {
+                data["audio"] = .object(["sample_rate": .number(Double(audio.sampleRate)), "channels": .number(Double(audio.channels))])
+            }
+            return RoomMessage(type: "client-ready", id: id, data: .object(data))
+        case .sendText(let text):
+            return RoomMessage(type: "send-text", data: .object(["content": .string(text)]))
+        case .clipStarted(let clipID, let at):
+            var detail: [String: JSONValue] = ["clip_id": .number(Double(clipID))]
+            if let at { detail["at"] = .string(at) }
+            return Self.clientMessage("clip-started", detail)
+        case .clipEnded(let clipID, let reason):
+            return Self.clientMessage("clip-ended", ["clip_id": .number(Double(clipID)), "reason": .string(reason)])
+        case .playerError(let message):
+            return Self.clientMessage("player-error", ["message": .string(message)])
+        case .disconnect:
+            return RoomMessage(type: "disconnect-bot", data: .object([:]))
         }
-        return RoomMessage(type: "client-ready", id: id, data: .object(data))
     }
 
-    public static func sendText(_ text: String) -> RoomMessage {
-        RoomMessage(type: "send-text", data: .object(["content": .string(text)]))
+    private static func clientMessage(_ kind: String, _ detail: [String: JSONValue]) -> RoomMessage {
+        RoomMessage(type: "client-message", data: .object(["t": .string(kind), "d": .object(detail)]))
     }
+}
+
+extension RoomMessage {
+    /// Client → backend envelopes, for devices and tests.
+    public static func clientReady(id: String = "ready", audio: AudioFormat? = nil) -> RoomMessage {
+        ClientMessage.clientReady(id: id, version: nil, audio: audio).envelope
+    }
+
+    public static func sendText(_ text: String) -> RoomMessage { ClientMessage.sendText(text).envelope }
 
     public static func clipStarted(_ clipID: Int64, at date: String? = nil) -> RoomMessage {
-        var detail: [String: JSONValue] = ["clip_id": .number(Double(clipID))]
-        if let date { detail["at"] = .string(date) }
-        return RoomMessage(type: "client-message", data: .object(["t": .string("clip-started"), "d": .object(detail)]))
+        ClientMessage.clipStarted(clipID: clipID, at: date).envelope
     }
 
     public static func clipEnded(_ clipID: Int64, reason: String = "eof") -> RoomMessage {
-        RoomMessage(
-            type: "client-message",
-            data: .object(["t": .string("clip-ended"), "d": .object(["clip_id": .number(Double(clipID)), "reason": .string(reason)])])
-        )
+        ClientMessage.clipEnded(clipID: clipID, reason: reason).envelope
     }
 
-    public static func playerError(_ message: String) -> RoomMessage {
-        RoomMessage(type: "client-message", data: .object(["t": .string("player-error"), "d": .object(["message": .string(message)])]))
-    }
+    public static func playerError(_ message: String) -> RoomMessage { ClientMessage.playerError(message).envelope }
 
-    public static let disconnectBot = RoomMessage(type: "disconnect-bot", data: .object([:]))
+    public static let disconnectBot = ClientMessage.disconnect.envelope
 }

@@ -107,7 +107,7 @@ actor LiveSession {
         case .sendText(let text):
             await visitorTurn(text, source: .typed, waiter: nil, now: now)
             return
-        case .clipStarted(let clipID):
+        case .clipStarted(let clipID, _):
             let actions = machine.clipStarted(clipID: clipID)
             if actions.isEmpty { return }
             var started = SessionEvent.ClipStarted(clipID: clipID, turn: machine.turnsStarted)
