@@ -124,6 +124,11 @@ public actor MPVController {
         if case .number(let position) = try? await command(.array([.string("get_property"), .string("time-pos")])) {
             result.position = position
         }
+        // mpv sends property changes when it gets to them: on a busy machine the length can
+        // come after playback started, so it is asked for rather than missed.
+        if result.duration == nil, case .number(let duration) = try? await command(.array([.string("get_property"), .string("duration")])) {
+            result.duration = duration
+        }
         return result
     }
 
