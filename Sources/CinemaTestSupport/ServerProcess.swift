@@ -15,6 +15,18 @@ public struct ServerProcess: Sendable {
 
     public func send(_ signal: Int32) throws { try self.signal(signal) }
 
+    /// Runs `body`, then stops the server (SIGTERM), or kills it should `body` fail.
+    public func stopping<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            try send(SIGTERM)
+            return result
+        } catch {
+            try? send(SIGKILL)
+            throw error
+        }
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
 

@@ -56,21 +56,9 @@ struct EndToEndClientTests {
         _ body: @Sendable (HTTPTestClient, HTTPTestClient?, Session) async throws -> T
     ) async throws -> T {
         let (result, _) = try await ServerProcess.run(serve, environment: ["CINEMA_HOME": home]) { backend in
-            try await Self.stopping(backend) { try await Self.withSession(backend, home: home, player: player, body) }
+            try await backend.stopping { try await Self.withSession(backend, home: home, player: player, body) }
         }
         return result
-    }
-
-    /// Runs `body`, then stops the server (SIGTERM), or kills it should `body` fail.
-    static func stopping<T: Sendable>(_ server: ServerProcess, _ body: () async throws -> T) async throws -> T {
-        do {
-            let result = try await body()
-            try server.send(SIGTERM)
-            return result
-        } catch {
-            try? server.send(SIGKILL)
-            throw error
-        }
     }
 
     private static func withSession<T: Sendable>(
@@ -95,7 +83,7 @@ struct EndToEndClientTests {
         let (result, _) = try await ServerProcess.run(Self.player, environment: ["CINEMA_HOME": home]) { [environment] player in
             var environment = environment
             environment["CINEMA_PLAYER_URL"] = player.base
-            return try await Self.stopping(player) {
+            return try await player.stopping {
                 try await body(http, HTTPTestClient(base: player.base), Session(identifier: identifier, environment: environment))
             }
         }

@@ -26,7 +26,7 @@ struct EndToEndProbeTests {
             let home = try await Self.home(directory)
             let environment = ["CINEMA_HOME": home]
             let (_, status) = try await ServerProcess.run(Self.serve, environment: environment) { backend in
-                try await EndToEndClientTests.stopping(backend) {
+                try await backend.stopping {
                     let http = HTTPTestClient(base: backend.base)
                     let plain = ["Content-Type": "text/plain"]
                     // A page on another site: a "simple" POST, which browsers send without asking.
@@ -89,7 +89,7 @@ struct EndToEndProbeTests {
             // The station: a foreign page cannot start a client; the player: nor play a clip.
             let station = ["station", "--port", "0", "--player-port", "0", "--headless", "--idle", "black", "--log-level", "error"]
             let (_, stationStatus) = try await ServerProcess.run(station, environment: environment) { station in
-                try await EndToEndClientTests.stopping(station) {
+                try await station.stopping {
                     let http = HTTPTestClient(base: station.base)
                     let start = #"{"roomUrl": "ws://127.0.0.1:9/rooms/x", "token": "t", "backendUrl": "http://127.0.0.1:9"}"#
                     let refused = try await http.request(
@@ -136,7 +136,7 @@ struct EndToEndProbeTests {
             let home = try await Self.home(directory)
             let arguments = ["serve", "--host", "0.0.0.0", "--port", "0", "--log-level", "error", "--speech", "none"]
             let (_, status) = try await ServerProcess.run(arguments, environment: ["CINEMA_HOME": home]) { backend in
-                try await EndToEndClientTests.stopping(backend) {
+                try await backend.stopping {
                     let token = try String(contentsOfFile: home + "/operator-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
                     let operator_ = ["Authorization": "Bearer \(token)"]
                     let http = HTTPTestClient(base: backend.base)
@@ -209,12 +209,12 @@ struct EndToEndProbeTests {
             let home = try await Self.home(directory)
             let environment = ["CINEMA_HOME": home]
             let (_, status) = try await ServerProcess.run(Self.serve, environment: environment) { backend in
-                try await EndToEndClientTests.stopping(backend) { try await Self.checkHeads(port: backend.port) }
+                try await backend.stopping { try await Self.checkHeads(port: backend.port) }
             }
             #expect(status == 0)
             let station = ["station", "--port", "0", "--player-port", "0", "--headless", "--idle", "black", "--log-level", "error"]
             let (_, stationStatus) = try await ServerProcess.run(station, environment: environment) { station in
-                try await EndToEndClientTests.stopping(station) {
+                try await station.stopping {
                     try await Self.checkHeads(port: station.port)
                     let player = try #require(try await HTTPTestClient(base: station.base).get("/api/station").json["playerUrl"]?.stringValue)
                     try await Self.checkHeads(port: try #require(URL(string: player)?.port))
@@ -245,7 +245,7 @@ struct EndToEndProbeTests {
         try await TemporaryDirectory.with { directory in
             let home = try await Self.home(directory)
             let (_, status) = try await ServerProcess.run(Self.serve, environment: ["CINEMA_HOME": home]) { backend in
-                try await EndToEndClientTests.stopping(backend) {
+                try await backend.stopping {
                     let http = HTTPTestClient(base: backend.base)
                     let id = try #require(try await http.post("/api/connect", "{}").json["identifier"]?.stringValue)
                     let request = "GET /api/sessions/\(id)/events HTTP/1.1\r\nHost: 127.0.0.1:\(backend.port)\r\n\r\n"
@@ -283,7 +283,7 @@ struct EndToEndProbeTests {
         try await TemporaryDirectory.with { directory in
             let home = try await Self.home(directory)
             let (_, status) = try await ServerProcess.run(Self.serve, environment: ["CINEMA_HOME": home]) { backend in
-                try await EndToEndClientTests.stopping(backend) {
+                try await backend.stopping {
                     let http = HTTPTestClient(base: backend.base)
                     var created: [String] = []
                     for number in 0..<7 {

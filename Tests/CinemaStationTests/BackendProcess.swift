@@ -47,7 +47,7 @@ enum BackendProcess {
     /// plays to nothing (no player listens on port 9: plays fail at once).
     static func withSession<T: Sendable>(home: String, _ body: @Sendable (HTTPTestClient, Session) async throws -> T) async throws -> T {
         let (result, _) = try await ServerProcess.run(serve, environment: ["CINEMA_HOME": home]) { backend in
-            try await stopping(backend) {
+            try await backend.stopping {
                 let http = HTTPTestClient(base: backend.base)
                 let connect = try await http.post("/api/connect", #"{"station": "tv"}"#)
                 let identifier = try #require(connect.json["identifier"]?.stringValue)
@@ -61,17 +61,5 @@ enum BackendProcess {
             }
         }
         return result
-    }
-
-    /// Runs `body`, then stops the server (SIGTERM), or kills it should `body` fail.
-    static func stopping<T: Sendable>(_ server: ServerProcess, _ body: () async throws -> T) async throws -> T {
-        do {
-            let result = try await body()
-            try server.send(SIGTERM)
-            return result
-        } catch {
-            try? server.send(SIGKILL)
-            throw error
-        }
     }
 }

@@ -70,7 +70,7 @@ struct EndToEndSupervisorTests {
         try await TemporaryDirectory.with { directory in
             let (home, _) = try await BackendProcess.home(directory)
             let (_, _) = try await ServerProcess.run(BackendProcess.serve, environment: ["CINEMA_HOME": home]) { backend in
-                try await BackendProcess.stopping(backend) {
+                try await backend.stopping {
                     let http = HTTPTestClient(base: backend.base)
                     let connect = try await http.post("/api/connect", "{}")
                     let identifier = try #require(connect.json["identifier"]?.stringValue)
