@@ -114,6 +114,16 @@ struct BackendBenchmark: AsyncParsableCommand {
                 ProcessInfo.processInfo.activeProcessorCount
             )
         )
+        print(
+            String(
+                format: "backend CPU per turn: %.1f ms (%.1f CPU-seconds for %d turns); the load generator itself: %.2f of %d cores",
+                load.turns.count > 0 ? load.cpuShare * load.seconds * 1000 / Double(load.turns.count) : 0,
+                load.cpuShare * load.seconds,
+                load.turns.count,
+                load.generatorShare,
+                ProcessInfo.processInfo.activeProcessorCount
+            )
+        )
         print(String(format: "backend memory: RSS %.0f MiB at the end of streaming, peak %.0f MiB", load.rssMiB, load.peakMiB))
         print(
             String(
@@ -196,6 +206,9 @@ struct BackendBenchmark: AsyncParsableCommand {
         var framesSent: Int
         var seconds: Double
         var cpuShare: Double
+        /// This process's own share of the cores over the same window: it runs on the machine
+        /// it measures.
+        var generatorShare: Double
         var rssMiB: Double
         var peakMiB: Double
         var failures: Int
@@ -219,6 +232,8 @@ struct BackendBenchmark: AsyncParsableCommand {
         let measuring = Shared<(ContinuousClock.Instant, ProcessSample)?>(nil)
         let finished = Shared<(ContinuousClock.Instant, ProcessSample)?>(nil)
         let peak = Shared<Double>(0)
+        let generatorStart = Shared<Double>(0)
+        let generatorEnd = Shared<Double>(0)
 
         let microphones = Microphones()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -270,6 +285,7 @@ struct BackendBenchmark: AsyncParsableCommand {
             group.addTask {
                 for await instant in startSignal {
                     measuring.withLock { $0 = (instant, ProcessSample(pid: server.processID)) }
+                    generatorStart.withLock { $0 = ProcessSample(pid: getpid()).cpuSeconds }
                     load.turnTimes.withLock { $0.removeAll() }
                     load.serverTotals.withLock { $0.removeAll() }
                     load.directorTimes.withLock { $0.removeAll() }
@@ -281,6 +297,7 @@ struct BackendBenchmark: AsyncParsableCommand {
                         peak.withLock { $0 = max($0, sample.rssMiB) }
                     }
                     finished.withLock { $0 = (clock.now, ProcessSample(pid: server.processID)) }
+                    generatorEnd.withLock { $0 = ProcessSample(pid: getpid()).cpuSeconds }
                     break
                 }
                 // When every room has stopped streaming, stop the backend and time how long it
@@ -322,6 +339,7 @@ struct BackendBenchmark: AsyncParsableCommand {
             framesSent: load.frames.load(ordering: .relaxed),
             seconds: wall,
             cpuShare: (after.cpuSeconds - before.cpuSeconds) / wall,
+            generatorShare: max(0, generatorEnd.withLock { $0 } - generatorStart.withLock { $0 }) / wall,
             rssMiB: after.rssMiB,
             peakMiB: max(after.peakMiB, peak.withLock { $0 }),
             failures: load.failed.load(ordering: .relaxed),

@@ -170,7 +170,8 @@ struct RoomController: Sendable {
     ///
     /// Audio never waits on the session: each frame is checked, counted and handed to the speech
     /// stage right here, in the socket's own task; only what the speech stage hears goes to the
-    /// session. Counts reach the session every few seconds and when the socket closes.
+    /// session. Counts reach the session every few seconds and when the socket closes. What to
+    /// do with each input is `RoomReader`'s decision; this carries it out.
     private func read(
         _ inbound: WebSocketInboundStream,
         connection: RoomConnection,
@@ -178,85 +179,76 @@ struct RoomController: Sendable {
         listener: any SpeechListener,
         logger: Logger
     ) async {
-        var strikes = 0
-        var audio = SessionEvent.AudioCounts()
-        var violated = false
-        var listening = false
-        /// The device declared a microphone format the room cannot hear: its audio is counted
-        /// and dropped, and typed turns still work.
-        var deaf = false
+        var reader = RoomReader(role: connection.role, limits: readerLimits)
         do {
             for try await message in inbound.messages(maxSize: configuration.maxBodyBytes) {
                 switch message {
                 case .text(let text):
                     do {
-                        let envelope = try RoomMessage.decode(text)
-                        let message = try ClientMessage(envelope)
-                        if case .clientReady(_, _, let format?) = message, connection.role == .device {
-                            deaf = !format.isAccepted
-                            if deaf {
-                                connection.send(.error(Self.unheard(format), code: "audio-format-unsupported", fatal: false))
-                            } else {
-                                listener.use(format)
-                            }
+                        let message = try ClientMessage(RoomMessage.decode(text))
+                        switch reader.received(message) {
+                        case .none: break
+                        case .use(let format): listener.use(format)
+                        case .unheard(let format):
+                            connection.send(.error(Self.unheard(format), code: "audio-format-unsupported", fatal: false))
                         }
                         await session.handle(message, from: connection, now: Date())
                     } catch {
+                        reader.rejected(malformed: error.isMalformed)
                         await session.rejected(error, from: connection, now: Date())
-                        if error.isMalformed { strikes += 1 }
                     }
                 case .binary(let frame):
-                    if connection.role == .observer {
+                    let outcome = reader.frame(bytes: frame.readableBytes, microphoneOpen: session.microphone.listening)
+                    switch outcome.action {
+                    case .hear:
+                        for signal in listener.hear(frame) { await session.heard(signal, now: Date()) }
+                    case .ignore:
+                        break
+                    case .interrupt:
+                        for signal in listener.interrupt() { await session.heard(signal, now: Date()) }
+                    case .refuseObserver:
                         connection.send(.error("Observers send no audio.", code: "observer-read-only", fatal: false))
-                        strikes += 1
-                    } else if frame.readableBytes > configuration.maxAudioFrameBytes {
-                        audio.oversized += 1
+                    case .refuseOversized(let bytes):
                         engine.metrics.error("protocol")
                         connection.send(
                             .error(
-                                "An audio frame of \(frame.readableBytes) bytes is over the \(configuration.maxAudioFrameBytes)-byte limit; it was dropped. Send 16 kHz mono PCM in 20 ms frames (640 bytes).",
+                                "An audio frame of \(bytes) bytes is over the \(configuration.maxAudioFrameBytes)-byte limit; it was dropped. Send 16 kHz mono PCM in 20 ms frames (640 bytes).",
                                 code: "frame-too-large",
                                 fatal: false
                             )
                         )
-                        strikes += 1
-                    } else {
-                        audio.frames += 1
-                        audio.bytes += frame.readableBytes
-                        if session.microphone.listening && !deaf {
-                            listening = true
-                            for signal in listener.hear(frame) { await session.heard(signal, now: Date()) }
-                        } else {
-                            audio.ignored += 1
-                            if listening {
-                                listening = false
-                                for signal in listener.interrupt() { await session.heard(signal, now: Date()) }
-                            }
-                        }
-                        if audio.frames == Self.audioReportInterval {
-                            engine.metrics.audio(frames: audio.frames, ignored: audio.ignored)
-                            await session.addAudio(audio)
-                            audio = SessionEvent.AudioCounts()
-                        }
                     }
+                    if let counts = outcome.report { await report(counts, to: session) }
                 }
-                if strikes >= configuration.strikesBeforeClose {
-                    violated = true
-                    break
-                }
-                if connection.isClosing { break }
+                if reader.mustClose || connection.isClosing { break }
             }
         } catch {
             logger.debug("Room socket failed", metadata: ["error": "\(error)"])
         }
-        engine.metrics.audio(frames: audio.frames, ignored: audio.ignored)
-        await session.addAudio(audio)
-        for signal in listener.finish() where listening { await session.heard(signal, now: Date()) }
-        if violated {
-            logger.notice("Closing a socket that kept breaking the protocol", metadata: ["strikes": "\(strikes)"])
+        let closing = reader.closed()
+        await report(closing.report, to: session)
+        let last = listener.finish()
+        if closing.finishListening {
+            for signal in last { await session.heard(signal, now: Date()) }
+        }
+        if closing.violated {
+            logger.notice("Closing a socket that kept breaking the protocol", metadata: ["strikes": "\(reader.strikes)"])
             connection.send(.error("Too many invalid messages; closing the connection.", code: "policy-violation", fatal: true))
             connection.close(reason: "too many invalid messages", policy: true)
         }
+    }
+
+    private var readerLimits: RoomReader.Limits {
+        RoomReader.Limits(
+            maxAudioFrameBytes: configuration.maxAudioFrameBytes,
+            strikesBeforeClose: configuration.strikesBeforeClose,
+            audioReportInterval: Self.audioReportInterval
+        )
+    }
+
+    private func report(_ counts: SessionEvent.AudioCounts, to session: LiveSession) async {
+        engine.metrics.audio(frames: counts.frames, ignored: counts.ignored)
+        await session.addAudio(counts)
     }
 
     /// Frames between reports of the audio counts to the session (250 × 20 ms = 5 s).

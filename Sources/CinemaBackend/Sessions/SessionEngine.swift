@@ -15,6 +15,9 @@ public actor SessionEngine: Service {
     private let signer: RoomTokenSigner
     private var sessions: [String: LiveSession] = [:]
     private var stopping = false
+    /// Where turns run: threads of their own, so that a turn's hops (the director, its library
+    /// reads, the event writes) never queue behind the sockets' audio on the cooperative pool.
+    private nonisolated let turns = DirectorExecutor(label: "cinema.turns")
 
     init(services: SessionServices, signer: RoomTokenSigner) {
         self.services = services
@@ -91,7 +94,7 @@ public actor SessionEngine: Service {
                 for await job in work.jobs {
                     switch job {
                     case .turn(let session, let pending, let number):
-                        group.addTask { await session.runTurn(pending, number: number) }
+                        group.addTask(executorPreference: turns) { await session.runTurn(pending, number: number) }
                     case .ended(let id):
                         await self.forget(id)
                     case .shutdown:

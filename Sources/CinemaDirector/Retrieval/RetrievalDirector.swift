@@ -7,9 +7,12 @@ import Foundation
 /// echoes. Needs no model and no network.
 ///
 /// An actor because it keeps a random generator (seeded for tests) and the pools of greeting,
-/// farewell and "what?" clips, which are searched for once.
+/// farewell and "what?" clips, which are searched for once. Each decision runs on threads of
+/// its own (`DirectorExecutor`), so that neither its scoring nor its library reads wait on, or
+/// hold up, the sockets on the cooperative pool.
 public actor RetrievalDirector: Director {
     public nonisolated let name = "retrieval"
+    private nonisolated let executor = DirectorExecutor(label: "cinema.retrieval-director")
 
     private let library: LibraryDatabase
     private let configuration: RetrievalConfiguration
@@ -53,6 +56,10 @@ public actor RetrievalDirector: Director {
     // MARK: Director
 
     public func prepare() async throws(DirectorError) {
+        try await withTaskExecutorPreference(executor) { () async throws(DirectorError) in try await self.preparing() }
+    }
+
+    private func preparing() async throws(DirectorError) {
         for kind in [Pool.greeting, .farewell, .fallback] + Reaction.allCases.map(Pool.reaction) {
             _ = try await pool(kind)
         }
@@ -72,14 +79,24 @@ public actor RetrievalDirector: Director {
     }
 
     public func greet(_ conversation: Conversation) async throws(DirectorError) -> Decision {
-        try await fromPool(.greeting, conversation: conversation, because: "Opening the session with a greeting")
+        try await withTaskExecutorPreference(executor) { () async throws(DirectorError) in
+            try await self.fromPool(.greeting, conversation: conversation, because: "Opening the session with a greeting")
+        }
     }
 
     public func farewell(_ conversation: Conversation) async throws(DirectorError) -> Decision {
-        try await fromPool(.farewell, conversation: conversation, because: "Closing the session with a farewell")
+        try await withTaskExecutorPreference(executor) { () async throws(DirectorError) in
+            try await self.fromPool(.farewell, conversation: conversation, because: "Closing the session with a farewell")
+        }
     }
 
     public func reply(to utterance: String, in conversation: Conversation) async throws(DirectorError) -> Decision {
+        try await withTaskExecutorPreference(executor) { () async throws(DirectorError) in
+            try await self.replying(to: utterance, in: conversation)
+        }
+    }
+
+    private func replying(to utterance: String, in conversation: Conversation) async throws(DirectorError) -> Decision {
         let clock = ContinuousClock()
         let started = clock.now
         let heard = ReplyRules.Utterance(Self.bounded(utterance))
@@ -151,7 +168,7 @@ public actor RetrievalDirector: Director {
         }
         let searched = clock.now
 
-        let context = await context(for: conversation, considering: replies.values.map(\.id) + matches.map(\.clip.id))
+        let context = context(for: conversation, considering: replies.values.map(\.id) + matches.map(\.clip.id))
         var scored: [Decision.Candidate] = []
         var excluded: [Decision.Candidate] = []
         var repliesSeen = Set<Int64>()
@@ -181,7 +198,7 @@ public actor RetrievalDirector: Director {
             queriesUsed.append(reflectedText)
             let found = try await search(reflectedText, limit: 20)
             let best = found.first?.score ?? 1
-            let reflectionContext = await self.context(for: conversation, considering: found.map(\.id))
+            let reflectionContext = self.context(for: conversation, considering: found.map(\.id))
             for line in found where repliesSeen.insert(line.id).inserted {
                 let relevance = best > 0 ? (line.score ?? 0) / best : 0
                 switch rules.judgeReflection(line: line, relevance: relevance, reflected: reflected, utterance: heard, context: reflectionContext) {
@@ -199,7 +216,7 @@ public actor RetrievalDirector: Director {
         if let reaction = wordReaction ?? meantReaction?.reaction {
             let told = wordReaction != nil ? "" : String(format: " (told by meaning, %.2f)", meantReaction?.similarity ?? 0)
             let pool = try await pool(.reaction(reaction))
-            let usable = playable(pool, context: await self.context(for: conversation, considering: pool.map(\.id)), repeats: false)
+            let usable = playable(pool, context: self.context(for: conversation, considering: pool.map(\.id)), repeats: false)
             // A pool line may already have been weighed as a retort and left out; as a reaction it counts.
             if let line = usable.randomElement(using: &random), !scored.contains(where: { $0.clip.id == line.id }) {
                 scored.append(
@@ -220,7 +237,7 @@ public actor RetrievalDirector: Director {
             let pool = try await pool(.reaction(form))
             // Lines other sessions played lately are kept for when nothing fresh is left: "Who
             // knows?" from another film again beats "What?" to a fair question.
-            let usable = playable(pool, context: await self.context(for: conversation, considering: pool.map(\.id)), repeats: true)
+            let usable = playable(pool, context: self.context(for: conversation, considering: pool.map(\.id)), repeats: true)
             if let line = usable.randomElement(using: &random), !scored.contains(where: { $0.clip.id == line.id }) {
                 let why = form == .musing ? "a plain answer to a question" : "a plain answer to news of the visitor's life"
                 scored.append(Decision.Candidate(clip: line, score: configuration.plainScore, kind: .reaction, notes: [why]))
@@ -244,7 +261,7 @@ public actor RetrievalDirector: Director {
             decision.timings.totalMilliseconds = (clock.now - started) / .milliseconds(1)
             return decision
         }
-        await cooldown.played(chosen.candidate.clip.id)
+        cooldown.played(chosen.candidate.clip.id)
         var timings = Decision.Timings()
         timings.searchMilliseconds = (searched - started) / .milliseconds(1) + (searchedAll - searched) / .milliseconds(1)
         timings.totalMilliseconds = (clock.now - started) / .milliseconds(1)
@@ -282,7 +299,7 @@ public actor RetrievalDirector: Director {
         let clock = ContinuousClock()
         let started = clock.now
         let pool = try await pool(kind)
-        let context = await context(for: conversation, considering: pool.map(\.id))
+        let context = context(for: conversation, considering: pool.map(\.id))
         // Prefer what no other session played lately, but a repeat beats silence.
         let usable = playable(pool, context: context, repeats: true)
         let queries = queries(for: kind)
@@ -296,7 +313,7 @@ public actor RetrievalDirector: Director {
             clip = try await anyLine(excluding: conversation.playedClipIDs)
             reasoning = "\(why); no unplayed \(kind.name) line was found, so a short line at random: \(Self.quoted(clip.text))."
         }
-        await cooldown.played(clip.id)
+        cooldown.played(clip.id)
         var timings = Decision.Timings()
         timings.totalMilliseconds = (clock.now - started) / .milliseconds(1)
         timings.searchMilliseconds = timings.totalMilliseconds
@@ -375,12 +392,12 @@ public actor RetrievalDirector: Director {
         throw .emptyLibrary(path: library.path)
     }
 
-    private func context(for conversation: Conversation, considering clipIDs: [Int64]) async -> ReplyRules.Context {
+    private func context(for conversation: Conversation, considering clipIDs: [Int64]) -> ReplyRules.Context {
         ReplyRules.Context(
             playedClipIDs: conversation.playedClipIDs,
             recentFilmIDs: conversation.recentFilmIDs(),
             sessionFilmIDs: conversation.filmIDs,
-            coolingClipIDs: await cooldown.cooling(clipIDs)
+            coolingClipIDs: cooldown.cooling(clipIDs)
         )
     }
 
@@ -404,8 +421,14 @@ public actor RetrievalDirector: Director {
     private func knowsWords(of heard: ReplyRules.Utterance) async throws(DirectorError) -> Bool {
         let words = Array(heard.keywords.sorted().prefix(6))
         guard !words.isEmpty else { return true }
-        var known = 0
-        for word in words where try await !search(word, limit: 1).isEmpty { known += 1 }
+        // One read for all of them, not a trip to a reader per word.
+        let found: [[Clip]]
+        do {
+            found = try await library.search(words, limit: 1)
+        } catch {
+            throw .library(error.description)
+        }
+        let known = found.count { !$0.isEmpty }
         return known * 2 >= words.count
     }
 
