@@ -37,7 +37,7 @@ actor LiveSession {
         var logger = services.logger
         logger[metadataKey: "session.id"] = "\(record.id)"
         self.logger = logger
-        log = SessionEventLog(session: record.id)
+        log = SessionEventLog(session: record.id, lastSequence: record.lastSequence)
         machine = SessionStateMachine(
             timing: services.timing,
             createdAt: record.createdAt,
@@ -233,7 +233,7 @@ actor LiveSession {
             return (stream, record.lastSequence, UUID())
         }
         let (stream, key) = log.subscribe(opening: [.speaking(room.speaking), .microphone(muted: machine.muted)])
-        return (stream, record.lastSequence, key)
+        return (stream, log.lastPublished, key)
     }
 
     func unsubscribe(_ key: UUID) {
@@ -328,14 +328,15 @@ actor LiveSession {
         for key in keys { waiters.removeValue(forKey: key)?.fulfil(result) }
     }
 
-    /// Logs what happened: the event, numbered next, goes to the live feeds at once (in order);
-    /// `commit` makes it durable.
+    /// Logs what happened: the event is numbered next; `commit` makes it durable and then hands
+    /// it to the live feeds.
     func logged(_ body: SessionEvent.Body, _ now: Date) -> SessionEvent {
         log.append(body, at: now, record: &record)
     }
 
     func commit(_ events: [SessionEvent]) async {
         await SessionEventLog.write(events, record: record, services: services, logger: logger)
+        log.didWrite(events)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

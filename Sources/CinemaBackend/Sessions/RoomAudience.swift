@@ -41,9 +41,12 @@ struct RoomAudience: Sendable {
 
     /// Sends a message, encoded once, and returns the live signal it stands for, if any.
     mutating func send(_ message: ServerMessage, to audience: Audience) -> LiveSignal? {
-        let text = message.envelope.encoded()
-        if audience == .everyone { device?.send(encoded: text) }
-        for observer in observers.values { observer.send(encoded: text) }
+        // Most rooms have no observers: a message for them alone is not encoded at all.
+        if !observers.isEmpty || (audience == .everyone && device != nil) {
+            let text = message.envelope.encoded()
+            if audience == .everyone { device?.send(encoded: text) }
+            for observer in observers.values { observer.send(encoded: text) }
+        }
         switch message {
         case .userStartedSpeaking: speaking = true
         case .userStoppedSpeaking: speaking = false
