@@ -12,6 +12,8 @@ public struct StationApplication: Service {
     /// Clients an earlier run of the station left running, stopped before this one listens.
     public let orphansStopped: [Int32]
     package let supervisor: ClientSupervisor
+    /// The handset, when the station has one.
+    let handset: Handset?
     let application: any ApplicationProtocol
     let logger: Logger
 
@@ -31,7 +33,9 @@ public struct StationApplication: Service {
                         successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup
                     ),
-                ],
+                ]
+                    + (handset.map { [.init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)] }
+                        ?? []),
                 logger: logger
             )
         )
@@ -69,7 +73,15 @@ public func buildApplication(
     if !assets.isComplete {
         logger.error("The dashboard's files are missing (looked in \(assets.searched.joined(separator: ", "))); the API works, the page will say so.")
     }
-    let router = buildRouter(supervisor: supervisor, database: database, configuration: configuration, assets: assets)
+    let handset = configuration.hook.map { source in
+        Handset(
+            hook: HookSwitch(source: source, debounce: configuration.hookDebounce),
+            visits: BackendVisits(backendURL: configuration.backendURL, station: configuration.name, operatorToken: configuration.operatorToken),
+            supervisor: supervisor,
+            logger: logger
+        )
+    }
+    let router = buildRouter(supervisor: supervisor, database: database, configuration: configuration, assets: assets, handset: handset)
     let application = Application(
         router: router,
         server: .guardedHTTP1(),
@@ -81,6 +93,7 @@ public func buildApplication(
         databasePath: database.path,
         orphansStopped: orphans,
         supervisor: supervisor,
+        handset: handset,
         application: application,
         logger: logger
     )
@@ -91,7 +104,8 @@ func buildRouter(
     supervisor: ClientSupervisor,
     database: StationDatabase,
     configuration: StationConfiguration,
-    assets: DashboardAssets
+    assets: DashboardAssets,
+    handset: Handset? = nil
 ) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: CallerPolicyMiddleware(policy: configuration.callerPolicy))
@@ -102,7 +116,8 @@ func buildRouter(
         identity: StationIdentity(name: configuration.name, backendURL: configuration.backendURL, playerURL: configuration.playerURL),
         assets: assets,
         player: PlayerProbe(url: configuration.playerURL),
-        gate: configuration.operatorGate
+        gate: configuration.operatorGate,
+        handset: handset
     )
     .addRoutes(to: router)
     return router

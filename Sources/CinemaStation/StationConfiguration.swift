@@ -30,6 +30,10 @@ public struct StationConfiguration: Sendable {
     /// Host names the station answers to besides its addresses, `localhost` and the machine's
     /// own name (`CINEMA_ALLOWED_HOSTS`).
     public var allowedHosts: [String] = []
+    /// The visitor's handset: lifting it starts a visit, hanging it up ends it (`station.hook`).
+    public var hook: HookSource?
+    /// How long the hook switch must hold a position to count (its contacts bounce).
+    public var hookDebounce: Duration = .milliseconds(40)
 
     public init() {}
 

@@ -12,6 +12,7 @@ struct StationController: Sendable {
     let assets: DashboardAssets
     let player: PlayerProbe
     let gate: OperatorGate
+    let handset: Handset?
     let maxBodyBytes = 64 << 10
 
     func addRoutes(to router: Router<BasicRequestContext>) {
@@ -65,6 +66,7 @@ struct StationController: Sendable {
                 "backendUrl": .string(identity.backendURL),
                 "playerUrl": .string(identity.playerURL),
                 "version": .string(CinemaVersion.current),
+                "handset": await handset?.status.json ?? .null,
             ])
         )
     }
@@ -73,18 +75,32 @@ struct StationController: Sendable {
     /// change; `player` (is the player answering) with each. Ends when the station stops.
     @Sendable func clientEvents(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let (changes, key) = await supervisor.watch()
+        let handsetWatch = await handset?.watch()
         return EventStream.response(
-            produce: { [database, player] sink in
+            produce: { [database, player, handset] sink in
                 /// The list as it stands, and whether the player answers.
                 func update() async {
                     guard let clients = try? await database.clients().map(Self.json) else { return }
                     sink.send(ServerSentEvent(event: "clients", json: JSONValue.array(clients)))
                     sink.send(ServerSentEvent(event: "player", json: await player.status()))
                 }
+                func updateHandset() async {
+                    if let handset { sink.send(ServerSentEvent(event: "handset", json: await handset.status.json)) }
+                }
                 await update()
-                for await _ in changes { await update() }
+                await updateHandset()
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { for await _ in changes { await update() } }
+                    if let handsetWatch { group.addTask { for await _ in handsetWatch.0 { await updateHandset() } } }
+                    // Either ending (the station stopping) ends the feed.
+                    await group.next()
+                    group.cancelAll()
+                }
             },
-            finished: { [supervisor] in await supervisor.unwatch(key) }
+            finished: { [supervisor, handset] in
+                await supervisor.unwatch(key)
+                if let handsetWatch { await handset?.unwatch(handsetWatch.1) }
+            }
         )
     }
 
@@ -194,6 +210,7 @@ struct StationController: Sendable {
                 "clients": .number(Double(running)),
                 "player": await player.status(),
                 "recordUpdateFailures": .number(Double(await supervisor.recordUpdateFailures)),
+                "handset": await handset?.status.json ?? .null,
             ])
         )
     }

@@ -308,6 +308,15 @@ function followClients() {
     const player = JSON.parse(message.data);
     chip("player-state", player.reachable ? "player ok" : "player down", player.reachable, player.url + (player.error ? ": " + player.error : ""));
   });
+  // Only a station with a handset sends these: lifting it starts a visit, which the page follows.
+  feed.addEventListener("handset", (message) => {
+    const handset = JSON.parse(message.data);
+    const labels = { lifted: "handset lifted", resting: "handset down", unknown: "handset …", unavailable: "handset unreadable" };
+    $("handset-state").hidden = false;
+    chip("handset-state", labels[handset.state] || "handset " + handset.state, handset.state === "unavailable" || handset.problem ? false : null,
+      handset.source + (handset.problem ? ": " + handset.problem : ""));
+    if (handset.visit && handset.visit !== dashboard.session) follow(handset.visit);
+  });
   feed.addEventListener("open", () => { chip("station-state", "station ok", true); clearBannerIf("station"); });
   feed.addEventListener("error", () => {
     chip("station-state", "station unreachable", false);

@@ -53,6 +53,14 @@ struct Station: AsyncParsableCommand {
     )
     var name: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The visitor's handset: lifting it starts a visit, hanging it up ends it. input:/dev/input/eventN:KEY_NAME or gpio:gpiochip0:LINE, :inverted at the end if the switch closes when the handset rests. (env: CINEMA_STATION_HOOK; default: none)",
+            valueName: "switch"
+        )
+    )
+    var hook: String?
+
     @OptionGroup var playback: PlayerOptions
 
     @OptionGroup var global: GlobalOptions
@@ -64,6 +72,7 @@ struct Station: AsyncParsableCommand {
         flags.set("player.url", playerURL)
         flags.set("backend.url", backendURL)
         flags.set("station.name", name)
+        flags.set("station.hook", hook)
         let context = try await global.context(flags: flags, defaultLogLevel: "notice")
         let (services, socket) = try await Self.services(context: context, playerPort: playerPort, playback: playback)
         let group = ServiceGroup(
@@ -97,6 +106,14 @@ struct Station: AsyncParsableCommand {
         try Self.requireHTTP(configuration.backendURL, option: "--backend-url")
         configuration.name = reader.string(forKey: "station.name") ?? configuration.name
         configuration.allowedHosts = reader.list(forKey: "allowedHosts")
+        if let hook = reader.string(forKey: "station.hook"), !hook.isEmpty {
+            do {
+                configuration.hook = try HookSource(hook)
+            } catch {
+                throw ValidationError("\(error.description) (--hook or CINEMA_STATION_HOOK)")
+            }
+        }
+        configuration.hookDebounce = .milliseconds(reader.int(forKey: "station.hookDebounceMilliseconds", default: 40))
         configuration.operatorToken = context.operatorToken
         configuration.requireOperatorToken =
             try context.operatorGate(service: "station", listeningOn: configuration.host, guarding: "starting clients and choosing the microphone")

@@ -43,6 +43,14 @@ struct Up: AsyncParsableCommand {
     )
     var speech: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The visitor's handset, as for cinema station --hook: input:/dev/input/eventN:KEY_NAME or gpio:gpiochip0:LINE. (env: CINEMA_STATION_HOOK; default: none)",
+            valueName: "switch"
+        )
+    )
+    var hook: String?
+
     @OptionGroup var playback: PlayerOptions
 
     @OptionGroup var global: GlobalOptions
@@ -65,6 +73,7 @@ struct Up: AsyncParsableCommand {
         flags.set("speech.engine", speech)
         flags.set("station.host", host)
         flags.set("station.port", port)
+        flags.set("station.hook", hook)
         // The dashboard's pages may call the backend; other local pages may not.
         flags.set("backend.dashboardPort", port)
         flags.set("backend.url", ServiceAddress.http(host: local, port: backendPort))

@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import CinemaCore
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// What the handset asks of the backend: a session for this station when the visitor lifts it
+/// (`POST /api/connect`), the end of it when they hang up (`POST /api/sessions/{id}/end`).
+struct BackendVisits: Sendable {
+    let backendURL: String
+    let station: String
+    let operatorToken: String?
+
+    /// A new session, or (409) the identifier of the one the station already has.
+    enum Opened: Sendable, Equatable {
+        case new(identifier: String, roomURL: String, token: String)
+        case alreadyLive(identifier: String)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func open() async throws(Failure) -> Opened {
+        let (status, json) = try await post("/api/connect", ["station": station])
+        if status == 409, let live = json["identifier"]?.stringValue { return .alreadyLive(identifier: live) }
+        guard status == 200, let identifier = json["identifier"]?.stringValue, let room = json["room_url"]?.stringValue,
+            let token = json["token"]?.stringValue
+        else {
+            throw Failure(
+                description: "The backend at \(backendURL) did not start a session (\(status)): \(json["error"]?.stringValue ?? "no reason given")."
+            )
+        }
+        return .new(identifier: identifier, roomURL: room, token: token)
+    }
+
+    /// Ends the session; one that has ended already is no failure.
+    func end(_ identifier: String) async throws(Failure) {
+        let (status, json) = try await post("/api/sessions/\(identifier)/end", [:])
+        guard status == 200 || status == 404 || status == 409 else {
+            throw Failure(
+                description:
+                    "The backend at \(backendURL) did not end session \(identifier) (\(status)): \(json["error"]?.stringValue ?? "no reason given")."
+            )
+        }
+    }
+
+    /// The station's live session, if it has one.
+    func live() async throws(Failure) -> String? {
+        let (status, json) = try await call(
+            "/api/sessions",
+            query: "?status=live&limit=1&station=\(station.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        )
+        guard status == 200 else {
+            throw Failure(
+                description: "The backend at \(backendURL) did not list sessions (\(status)): \(json["error"]?.stringValue ?? "no reason given")."
+            )
+        }
+        guard case .array(let sessions) = json["sessions"] else { return nil }
+        return sessions.first?["identifier"]?.stringValue
+    }
+
+    private func post(_ path: String, _ body: [String: String]) async throws(Failure) -> (Int, JSONValue) {
+        try await call(path, body: body)
+    }
+
+    private func call(_ path: String, query: String = "", body: [String: String]? = nil) async throws(Failure) -> (Int, JSONValue) {
+        guard let url = BackendSessionProbe.url(backendURL, path) else {
+            throw Failure(description: "The backend URL '\(backendURL)' is not one the station can call.")
+        }
+        var request = HTTPClientRequest(url: url + query)
+        if let operatorToken { request.headers.add(name: "authorization", value: "Bearer \(operatorToken)") }
+        if let body {
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)))
+        }
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            return (Int(response.status.code), (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))) ?? .null)
+        } catch {
+            throw Failure(description: "The backend at \(backendURL) could not be reached (\(error)); is cinema serve running there?")
+        }
+    }
+}
