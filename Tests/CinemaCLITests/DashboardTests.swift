@@ -43,20 +43,28 @@ struct EndToEndDashboardTests {
     }
 
     @Test(
-        "An operator's session in chromium: Start, the greeting, a typed line and its answer, a reload that finds the session, a clip chosen by hand, Stop, then a session begun elsewhere followed by itself; Ctrl-C then leaves no process"
+        "An operator's session in chromium: Start, the greeting, a typed line and its answer, a reload that finds the session, a clip chosen by hand, Stop, then a session begun elsewhere followed by itself, then a visit the handset starts and ends; Ctrl-C then leaves no process"
     )
     func operatorSession() async throws {
         let screenshot = try Self.prepare(screenshot: "dashboard.png")
 
         try await TemporaryDirectory.with { directory in
             let (home, _) = try await EndToEndClientTests.home(directory)
-            let (report, status, log) = try await WatchedProcess.run(Self.up, environment: ["CINEMA_HOME": home]) { up in
+            // The visitor's handset: a FIFO the station reads as an input device, held open
+            // here so that it has a writer while the page's script writes key records into it.
+            let hook = directory.file("handset")
+            #expect(mkfifo(hook, 0o600) == 0)
+            let holder = open(hook, O_RDWR | O_CLOEXEC)
+            defer { close(holder) }
+            let up = Self.up + ["--hook", "input:\(hook):KEY_SPACE"]
+            let (report, status, log) = try await WatchedProcess.run(up, environment: ["CINEMA_HOME": home]) { up in
                 let line = try await up.line(containing: "Open the dashboard:", within: .seconds(120))
                 let url = try Self.address(in: line)
                 let player = try Self.address(in: try await up.line(containing: "run by the station, at"))
                 let mpv = try await HTTPTestClient(base: player).get("/status").json["mpv_pid"]?.int64Value
 
-                let run = try await CinemaExecutable.runProgram(Self.python, [Self.script, "operator", url, screenshot])
+                let options = #"{"hook": "\#(hook)"}"#
+                let run = try await CinemaExecutable.runProgram(Self.python, [Self.script, "operator", url, screenshot, options])
                 let running = Self.processes(of: home)
                 try up.send(SIGINT)
                 return (run.standardOutput, run.standardError, running, mpv)
@@ -78,6 +86,10 @@ struct EndToEndDashboardTests {
             #expect((seen["client_after"] as? String)?.hasPrefix("exited") == true, "\(seen["client_after"] ?? "none")")
             let elsewhere = seen["followed_elsewhere"] as? [String: Any]
             #expect(elsewhere?["shown"] as? String == elsewhere?["expected"] as? String && elsewhere?["expected"] != nil, "\(elsewhere ?? [:])")
+            // The handset: lifting it started a visit the page followed, hanging up ended it.
+            let handset = seen["handset"] as? [String: Any]
+            #expect(handset?["visit"] as? String != handset?["before"] as? String && handset?["visit"] != nil, "\(handset ?? [:])")
+            #expect((handset?["ended"] as? String)?.contains("Session ended (operator)") == true, "\(handset ?? [:])")
             #expect(FileManager.default.fileExists(atPath: screenshot), "the screenshot is kept at \(screenshot)")
 
             // Ctrl-C: everything stops, and nothing the installation started is left.

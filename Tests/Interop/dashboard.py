@@ -134,6 +134,32 @@ def operator(driver):
     urllib.request.urlopen(ending)
     wait(driver, "that session's end", lambda d: any("Session ended" in e for e in entries(d, "#log > li.ended")), 30)
 
+    if "hook" in options:
+        handset(driver, options["hook"])
+
+
+def press(device, down):
+    # struct input_event: the time (two 64-bit words), EV_KEY, KEY_SPACE, 1 down or 0 up.
+    with open(device, "wb", buffering=0) as fifo:
+        fifo.write(bytes(16) + (1).to_bytes(2, "little") + (57).to_bytes(2, "little") + (1 if down else 0).to_bytes(4, "little"))
+
+
+def handset(driver, device):
+    # The visitor's handset, a key of an input device (here a FIFO the station reads as one).
+    # Its state is known once it first moves (a FIFO cannot be asked for it, a real device can).
+    wait(driver, "the handset shown", lambda d: d.find_element(By.ID, "handset-state").is_displayed())
+    report["handset_at_first"] = text(driver, "#handset-state")
+    before = text(driver, "#session-id")
+    press(device, True)
+    wait(driver, "the handset lifted", lambda d: text(d, "#handset-state") == "handset lifted")
+    wait(driver, "the handset's visit followed, its greeting in the log",
+         lambda d: text(d, "#session-id") not in ("", before) and len(d.find_elements(By.CSS_SELECTOR, "#log > li.clip")) >= 1, 60)
+    visit = text(driver, "#session-id")
+    press(device, False)
+    wait(driver, "the handset down", lambda d: text(d, "#handset-state") == "handset down")
+    wait(driver, "the visit ended by hanging up", lambda d: any("Session ended" in e for e in entries(d, "#log > li.ended")), 30)
+    report["handset"] = {"before": before, "visit": visit, "ended": entries(driver, "#log > li.ended")[-1]}
+
 
 # Every change of the two lights, with its time: a pulse shorter than a poll is still seen.
 RECORD_LIGHTS = """
