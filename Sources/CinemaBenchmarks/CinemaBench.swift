@@ -9,7 +9,7 @@ struct CinemaBench: AsyncParsableCommand {
         abstract: "Benchmarks for Cinema Chat: the film library, search by meaning, the backend, listening, speech recognition and spoken turns.",
         subcommands: [
             LibraryBenchmark.self, BackendBenchmark.self, VoiceActivityBenchmark.self, SpeechBenchmark.self, SpokenTurnBenchmark.self,
-            PlayerBenchmark.self, ClientBenchmark.self, StationBenchmark.self, SemanticBenchmark.self,
+            PlayerBenchmark.self, ClientBenchmark.self, StationBenchmark.self, SemanticBenchmark.self, SoakBenchmark.self,
         ],
         defaultSubcommand: LibraryBenchmark.self
     )
