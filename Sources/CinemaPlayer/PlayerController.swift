@@ -21,6 +21,34 @@ struct PlayerController: Sendable {
         router.get("events", use: events)
         router.get("health", use: health)
         router.get("screenshot", use: screenshot)
+        router.get("metrics", use: metrics)
+    }
+
+    /// `/metrics` in the Prometheus text format: open, as the backend's is.
+    @Sendable func metrics(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var text = MetricsText()
+        let plays = await player.plays
+        text.add("cinema_player_plays_total", .counter, help: "Clips asked for.", value: Double(plays.asked))
+        text.add("cinema_player_plays_started_total", .counter, help: "Clips that started playing.", value: Double(plays.started))
+        text.add("cinema_player_playing", .gauge, help: "1 while a clip plays, 0 on the idle screen.", value: await player.playing == nil ? 0 : 1)
+        text.add("cinema_player_mpv_running", .gauge, help: "1 while mpv runs.", value: await player.processID() == nil ? 0 : 1)
+        text.add(
+            "cinema_player_mpv_restarts_total",
+            .counter,
+            help: "Times mpv went away and was started again.",
+            value: Double(await player.restarts)
+        )
+        let failures = await player.failures
+        for kind in PlayerService.Failure.allCases {
+            text.add(
+                "cinema_player_failures_total",
+                .counter,
+                help: "Failures by kind: mpv-start, health-check, hung, idle-screen.",
+                labels: [("kind", kind.rawValue)],
+                value: Double(failures[kind] ?? 0)
+            )
+        }
+        return text.response
     }
 
     struct PlayRequest: Decodable {

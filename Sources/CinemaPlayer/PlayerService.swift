@@ -62,6 +62,8 @@ public actor PlayerService {
     private let listeners = Listeners<Event>(buffer: 64)
     private(set) public var playing: Clip?
     private(set) public var restarts = 0
+    /// Clips asked for, and of them those that started.
+    private(set) public var plays = (asked: 0, started: 0)
     /// How often each kind of failure happened since the player started.
     private(set) public var failures: [Failure: Int] = [:]
     /// Fulfilled by `shutDown`: no mpv is started after it, and the one running quits.
@@ -236,13 +238,16 @@ public actor PlayerService {
     /// The load itself is `run`'s: a caller that is cancelled stops waiting at once, and the clip
     /// still plays, is reported and followed to its end like any other.
     public func play(_ clip: Clip, waitingUpTo limit: Duration = .seconds(10)) async throws -> Started {
+        plays.asked += 1
         let controller = try await controller(within: limit)
         // The clip is the one playing from the moment it is asked for: the clip it replaces
         // then ends as replaced, not as over (which would bring the idle screen back over it).
         playing = clip
         let started = OneShot<Started>()
         enqueue(.clip(clip, on: controller, started: started))
-        return try await started.value()
+        let answer = try await started.value()
+        plays.started += 1
+        return answer
     }
 
     /// Back to the idle screen: the clip stops.

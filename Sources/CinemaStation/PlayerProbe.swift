@@ -30,4 +30,14 @@ public struct PlayerProbe: Sendable {
         }
         return .object(fields)
     }
+
+    /// What the TV shows now, as the player's `/screenshot` gives it: its status and body (a
+    /// PNG, or a JSON error).
+    public func screenshot(operatorToken: String?) async throws -> (status: Int, contentType: String, body: [UInt8]) {
+        var request = HTTPClientRequest(url: ServiceAddress.base(url) + "/screenshot")
+        if let operatorToken, !operatorToken.isEmpty { request.headers.add(name: "authorization", value: "Bearer \(operatorToken)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), response.headers.first(name: "content-type") ?? "application/octet-stream", Array(buffer: body))
+    }
 }

@@ -117,7 +117,8 @@ func buildRouter(
         assets: assets,
         player: PlayerProbe(url: configuration.playerURL),
         gate: configuration.operatorGate,
-        handset: handset
+        handset: handset,
+        operatorToken: configuration.operatorToken
     )
     .addRoutes(to: router)
     return router

@@ -13,6 +13,8 @@ struct StationController: Sendable {
     let player: PlayerProbe
     let gate: OperatorGate
     let handset: Handset?
+    /// For the player, when it is beyond loopback and wants it.
+    let operatorToken: String?
     let maxBodyBytes = 64 << 10
 
     func addRoutes(to router: Router<BasicRequestContext>) {
@@ -26,6 +28,8 @@ struct StationController: Sendable {
         router.get("api/audio-devices", use: audioDevices)
         router.post("api/audio-device", use: chooseAudioDevice)
         router.get("health", use: health)
+        router.get("metrics", use: metrics)
+        router.get("api/screenshot", use: screenshot)
     }
 
     // MARK: The dashboard
@@ -213,6 +217,71 @@ struct StationController: Sendable {
                 "handset": await handset?.status.json ?? .null,
             ])
         )
+    }
+
+    /// What the TV shows now, for an operator in another room: the player's screenshot,
+    /// fetched by the station (the page may not reach the player, and needs no token for it).
+    @Sendable func screenshot(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try gate.check(request)
+        let shot: (status: Int, contentType: String, body: [UInt8])
+        do {
+            shot = try await player.screenshot(operatorToken: operatorToken)
+        } catch {
+            throw APIError(
+                .serviceUnavailable,
+                code: "player-unreachable",
+                "The player at \(player.url) could not be reached (\(error)); is it running?"
+            )
+        }
+        guard shot.status == 200 else {
+            let reason = (try? JSONDecoder().decode(JSONValue.self, from: Data(shot.body)))?["error"]?.stringValue ?? "answered \(shot.status)"
+            throw APIError(shot.status == 409 ? .conflict : .serviceUnavailable, code: "no-screenshot", "The player gave no picture: \(reason)")
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: shot.contentType, .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: shot.body))
+        )
+    }
+
+    /// `/metrics` in the Prometheus text format: open, as the backend's is.
+    @Sendable func metrics(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var text = MetricsText()
+        let records = try await database.clients()
+        for state in [ClientRecord.State.running, .restarting, .exited] {
+            text.add(
+                "cinema_station_clients",
+                .gauge,
+                help: "Clients the station knows, by state.",
+                labels: [("state", state.rawValue)],
+                value: Double(records.filter { $0.state == state }.count)
+            )
+        }
+        text.add(
+            "cinema_station_client_restarts_total",
+            .counter,
+            help: "Restarts of the clients the station knows.",
+            value: Double(records.map(\.restarts).reduce(0, +))
+        )
+        text.add(
+            "cinema_station_record_update_failures_total",
+            .counter,
+            help: "Updates of the clients' records station.sqlite refused.",
+            value: Double(await supervisor.recordUpdateFailures)
+        )
+        let reachable = await player.status()["reachable"]?.boolValue == true
+        text.add("cinema_station_player_reachable", .gauge, help: "1 when the player answers its health check.", value: reachable ? 1 : 0)
+        if let status = await handset?.status {
+            text.add("cinema_station_handset_lifted", .gauge, help: "1 while the handset is lifted.", value: status.state == .lifted ? 1 : 0)
+            text.add(
+                "cinema_station_handset_readable",
+                .gauge,
+                help: "0 while the hook switch cannot be read.",
+                value: status.state == .unavailable ? 0 : 1
+            )
+            text.add("cinema_station_handset_changes_total", .counter, help: "Lifts and hang-ups read.", value: Double(status.changes))
+        }
+        return text.response
     }
 
     static func json(_ record: ClientRecord) -> JSONValue {

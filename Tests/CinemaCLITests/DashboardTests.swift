@@ -49,7 +49,8 @@ struct EndToEndDashboardTests {
         let screenshot = try Self.prepare(screenshot: "dashboard.png")
 
         try await TemporaryDirectory.with { directory in
-            let (home, _) = try await EndToEndClientTests.home(directory)
+            // A greeting of 7 s: the page's 5 s refresh of the TV's picture surely falls within it.
+            let (home, _) = try await EndToEndClientTests.home(directory, greeting: 7)
             // The visitor's handset: a FIFO the station reads as an input device, held open
             // here so that it has a writer while the page's script writes key records into it.
             let hook = directory.file("handset")
@@ -72,7 +73,10 @@ struct EndToEndDashboardTests {
             let (output, browserErrors, runningBefore, mpv) = report
             let page = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
             let seen = try #require(page, "the browser script printed no report: \(browserErrors)")
-            #expect(seen["failed"] is NSNull, "a step failed: \(seen["failed"] ?? "") \(seen["error"] ?? "")\nconsole: \(seen["console"] ?? "")")
+            #expect(
+                seen["failed"] is NSNull,
+                "a step failed: \(seen["failed"] ?? "") \(seen["error"] ?? "")\ntv: \(seen["tv_note"] ?? "")\nconsole: \(seen["console"] ?? "")"
+            )
             #expect(seen["error"] == nil || seen["error"] is NSNull, "\(seen["error"] ?? "")")
             #expect((seen["greeting"] as? String)?.contains("Greeting") == true, "\(seen["greeting"] ?? "none")")
             #expect((seen["greeting"] as? String)?.contains("Evening") == true, "the film's title is shown")
@@ -86,6 +90,7 @@ struct EndToEndDashboardTests {
             #expect((seen["client_after"] as? String)?.hasPrefix("exited") == true, "\(seen["client_after"] ?? "none")")
             let elsewhere = seen["followed_elsewhere"] as? [String: Any]
             #expect(elsewhere?["shown"] as? String == elsewhere?["expected"] as? String && elsewhere?["expected"] != nil, "\(elsewhere ?? [:])")
+            #expect((seen["tv_picture"] as? String)?.hasPrefix("On the TV now, ") == true, "\(seen["tv_picture"] ?? "none")")
             // The handset: lifting it started a visit the page followed, hanging up ended it.
             let handset = seen["handset"] as? [String: Any]
             #expect(handset?["visit"] as? String != handset?["before"] as? String && handset?["visit"] != nil, "\(handset ?? [:])")

@@ -356,6 +356,14 @@ struct PlayerHTTPTests {
             let black = try await http.get("/screenshot")
             #expect(black.status == 409, "\(black.text)")
             #expect(black.json["code"]?.stringValue == "nothing-on-screen")
+            // What was played, counted for a scraper.
+            let metrics = try await http.get("/metrics").text
+            #expect(metrics.contains("# TYPE cinema_player_plays_total counter\n"), "\(metrics)")
+            #expect(metrics.contains("cinema_player_playing 0\n"), "\(metrics)")
+            #expect(metrics.contains("cinema_player_mpv_running 1\n"), "\(metrics)")
+            #expect(metrics.contains(#"cinema_player_failures_total{kind="hung"} 0"#), "\(metrics)")
+            let plays = metrics.split(separator: "\n").first { $0.hasPrefix("cinema_player_plays_started_total ") }
+            #expect((plays?.split(separator: " ").last).flatMap { Int($0) }.map { $0 >= 1 } == true, "\(metrics)")
 
             await services.triggerGracefulShutdown()
             _ = try? await server.value

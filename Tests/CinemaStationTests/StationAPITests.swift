@@ -32,6 +32,29 @@ struct StationAPITests {
         }
     }
 
+    @Test(
+        "/metrics tells the clients, the player and the record failures in Prometheus's format; with no player, the TV's picture is a 503 naming it"
+    )
+    func metricsAndPicture() async throws {
+        try await StationHarness.withStation { station in
+            let metrics = try await station.http.get("/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            for line in [
+                "# TYPE cinema_station_clients gauge", #"cinema_station_clients{state="running"} 0"#, "cinema_station_client_restarts_total 0",
+                "cinema_station_record_update_failures_total 0", "cinema_station_player_reachable 0",
+            ] {
+                #expect(metrics.text.contains(line + "\n"), "\(line) in \(metrics.text)")
+            }
+            // No handset configured: no handset lines.
+            #expect(!metrics.text.contains("handset"))
+            let picture = try await station.http.get("/api/screenshot")
+            #expect(picture.status == 503, "\(picture.text)")
+            #expect(picture.json["code"]?.stringValue == "player-unreachable")
+            #expect(picture.json["error"]?.stringValue?.contains(StationHarness.nowhere) == true, "\(picture.text)")
+        }
+    }
+
     @Test("A start is refused before anything runs: not a room URL, another backend's room, an identifier that is not the room's, an empty token")
     func startRefused() async throws {
         try await StationHarness.withStation { station in

@@ -89,6 +89,10 @@ def operator(driver):
     wait(driver, "greeting clip playing", lambda d: any(e.startswith("▶") or "▶ Playing" in e for e in entries(d, "#log > li.playing")), 60)
     report["session"] = text(driver, "#session-id")
     report["greeting"] = entries(driver, "#log > li.clip")[0]
+    # What the TV shows, through the station, refreshed every 5 s.
+    wait(driver, "the TV's picture", lambda d: report.update(tv_note=text(d, "#tv-now-note")) or
+         d.execute_script("return document.getElementById('tv-now').naturalWidth") > 0, 30)
+    report["tv_picture"] = text(driver, "#tv-now-note")
     wait(driver, "client running", lambda d: text(d, "#client-state") == "running" and text(d, "#client-pid").startswith("PID "))
     report["client"] = text(driver, "#client-pid")
 

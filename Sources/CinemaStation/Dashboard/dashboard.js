@@ -271,6 +271,8 @@ function follow(identifier) {
     feed.addEventListener(type, (message) => render(type, message.data));
   }
   feed.addEventListener("message", (message) => render("message", message.data));
+  // A new clip on the TV: its picture at once, not at the next refresh.
+  feed.addEventListener("clip-started", () => showTV());
   // Live-only signals: not in the log, so with no id.
   feed.addEventListener("visitor-speaking", (message) => signal("speaking", JSON.parse(message.data).speaking));
   feed.addEventListener("microphone", (message) => signal("muted", JSON.parse(message.data).muted));
@@ -548,6 +550,28 @@ function reachableFromHere(url) {
   }
 }
 
+// What the TV shows, through the station (which may reach the player when the page cannot),
+// refreshed every few seconds while the page is in view.
+async function showTV() {
+  if (document.visibilityState !== "visible") return;
+  const headers = dashboard.token ? { Authorization: "Bearer " + dashboard.token } : {};
+  try {
+    const response = await fetch("/api/screenshot", { headers });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      $("tv-now-note").textContent = "On the TV now: " + (body.error || response.status);
+      return;
+    }
+    const picture = URL.createObjectURL(await response.blob());
+    const image = $("tv-now");
+    if (image.src) URL.revokeObjectURL(image.src);
+    image.src = picture;
+    $("tv-now-note").textContent = "On the TV now, " + new Date().toLocaleTimeString();
+  } catch (error) {
+    $("tv-now-note").textContent = "On the TV now: the station cannot be reached";
+  }
+}
+
 async function main() {
   $("start").addEventListener("click", startExperience);
   $("stop").addEventListener("click", stopExperience);
@@ -565,6 +589,8 @@ async function main() {
     return;
   }
   followClients();
+  showTV();
+  setInterval(showTV, 5000);
   watchBackend();
   loadMicrophones();
   $("operator-token").value = localStorage.getItem("cinema.token") || "";

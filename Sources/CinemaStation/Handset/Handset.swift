@@ -24,6 +24,8 @@ actor Handset: Service {
         /// The session the handset started or joined, while it lasts.
         var visit: String?
         var changedAt: Date?
+        /// Lifts and hang-ups read since the station started.
+        var changes = 0
 
         var json: JSONValue {
             .object([
@@ -92,6 +94,7 @@ actor Handset: Service {
 
     private func changed(lifted: Bool) async {
         status.state = lifted ? .lifted : .resting
+        status.changes += 1
         status.problem = nil
         status.changedAt = Date()
         publish()
