@@ -94,7 +94,7 @@ struct DoctorTests {
     @Test("A port held by another program fails, naming the port and the setting that moves the role")
     func portTaken() async throws {
         try await TemporaryDirectory.with { directory in
-            let listener = try Listener()
+            let listener = try HeldPort()
             defer { listener.close() }
             let (status, report) = try await Self.doctor(home: directory.file("home"), ["CINEMA_BACKEND_PORT": "\(listener.port)"])
             #expect(status == 1)
@@ -108,7 +108,7 @@ struct DoctorTests {
     @Test("A backend URL nobody answers at fails, naming the URL")
     func backendUnreachable() async throws {
         try await TemporaryDirectory.with { directory in
-            let listener = try Listener()
+            let listener = try HeldPort()
             let url = "http://127.0.0.1:\(listener.port)"
             listener.close()
             let (status, report) = try await Self.doctor(home: directory.file("home"), arguments: ["--backend", url])
@@ -170,7 +170,7 @@ struct DoctorTests {
 }
 
 /// A TCP listener on a free loopback port that accepts nothing: a port some other program holds.
-final class Listener: Sendable {
+final class HeldPort: Sendable {
     let descriptor: Int32
     let port: Int
 

@@ -12,13 +12,13 @@ struct DoctorCommand: AsyncParsableCommand {
         commandName: "doctor",
         abstract: "Check the installation: tools, player, microphones, model service, library, ports, disk, clock, backend.",
         discussion: """
-            Each check prints ✓ (fine), ! (runs, with less than it could) or ✗ (cannot run), what
-            it found, and the one thing to do about it. Checks run at once, each within a few
-            seconds. Exit status 0 when the installation can run (warnings allowed), 1 when a
-            check failed. Tools are found on PATH (CINEMA_FFMPEG, CINEMA_FFPROBE name others);
-            the ports are the ones the backend, station and player are configured with
-            (CINEMA_BACKEND_PORT, CINEMA_STATION_PORT, CINEMA_PLAYER_PORT); the model service's
-            weights are checked against cinema-models/weights.sha256 (CINEMA_MODELS_WEIGHTS
+            Each check prints ✓ (fine), ! (runs, with less than it could) or ✗ (cannot run), what \
+            it found, and the one thing to do about it. Checks run at once, each within a few \
+            seconds. Exit status 0 when the installation can run (warnings allowed), 1 when a \
+            check failed. Tools are found on PATH (CINEMA_FFMPEG, CINEMA_FFPROBE name others); \
+            the ports are the ones the backend, station and player are configured with \
+            (CINEMA_BACKEND_PORT, CINEMA_STATION_PORT, CINEMA_PLAYER_PORT); the model service's \
+            weights are checked against cinema-models/weights.sha256 (CINEMA_MODELS_WEIGHTS \
             names another weights folder).
             """
     )
