@@ -25,7 +25,10 @@ struct PlayerOptions: ParsableArguments {
     var idle = "static"
 
     @Option(help: ArgumentHelp("The mpv executable.", valueName: "path"))
-    var mpv = "/usr/bin/mpv"
+    var mpv = PlayerOptions.defaultMPV
+
+    /// Debian's mpv, which `script/bootstrap` installs.
+    static let defaultMPV = "/usr/bin/mpv"
 
     func validate() throws {
         guard FileManager.default.isExecutableFile(atPath: mpv) else {

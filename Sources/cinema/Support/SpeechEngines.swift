@@ -102,7 +102,7 @@ enum SpeechEngines {
     }
 
     /// The model service as configured: `models.whisper` (base or tiny.en), `models.threads`,
-    /// `models.decoders`, `models.beamSize`; its log goes to the data directory.
+    /// `models.decoders`, `models.beamSize`, `models.weights` (a weights folder of its own); its log goes to the data directory.
     static func serviceConfiguration(_ installation: ModelServiceInstallation, context: CommandContext) throws -> ModelService.Configuration {
         let reader = context.reader
         var configuration = ModelService.Configuration(installation: installation)
@@ -118,6 +118,7 @@ enum SpeechEngines {
                 "The model service's settings are out of range: CINEMA_MODELS_THREADS 0–64 (0 = one per core), CINEMA_MODELS_DECODERS 1–8, CINEMA_MODELS_BEAM_SIZE 1–10."
             )
         }
+        configuration.weightsFolder = reader.string(forKey: "models.weights").flatMap { $0.isEmpty ? nil : $0 }
         configuration.logPath = context.home.path + "/logs/cinema-models.log"
         return configuration
     }
