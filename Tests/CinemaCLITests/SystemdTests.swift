@@ -1,0 +1,214 @@
+import CinemaCore
+import CinemaTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Running unattended under systemd", .timeLimit(.minutes(3)))
+struct SystemdTests {
+    // MARK: Telling systemd
+
+    @Test("cinema serve says READY=1 once it answers HTTP, pets the watchdog, stops petting when hung, and says STOPPING=1 on SIGTERM")
+    func backendNotifies() async throws {
+        try await TemporaryDirectory.with { directory in
+            let home = try await ServeTests.home(directory)
+            try await NotifySocket.with(directory.file("notify")) { systemd in
+                let environment = ["CINEMA_HOME": home, "NOTIFY_SOCKET": systemd.address, "WATCHDOG_USEC": "1000000"]
+                let (_, status) = try await ServerProcess.run(
+                    ["serve", "--port", "0", "--speech", "none", "--log-level", "error"],
+                    environment: environment
+                ) { server in
+                    try await Self.expectSupervised(server, by: systemd)
+                }
+                #expect(status == 0)
+            }
+        }
+    }
+
+    @Test("cinema player does the same over an abstract socket, and a WATCHDOG_PID of another process is left to it")
+    func playerNotifies() async throws {
+        try await TemporaryDirectory.with { directory in
+            let abstract = "@cinema-test-\(UUID().uuidString)"
+            try await NotifySocket.with(abstract) { systemd in
+                let arguments = ["player", "--port", "0", "--headless", "--idle", "black", "--log-level", "error"]
+                var environment = ["CINEMA_HOME": directory.file("home"), "NOTIFY_SOCKET": systemd.address, "WATCHDOG_USEC": "1000000"]
+                let (_, status) = try await ServerProcess.run(arguments, environment: environment) { server in
+                    try await Self.expectSupervised(server, by: systemd)
+                }
+                #expect(status == 0)
+
+                // The watchdog of another process (the station's, seen by a child) is not ours to pet.
+                let before = systemd.messages.count
+                environment["WATCHDOG_PID"] = "1"
+                let (_, other) = try await ServerProcess.run(arguments, environment: environment) { server in
+                    try await systemd.message(with: "READY=1", after: before)
+                    try await Task.sleep(for: .seconds(1.5))
+                    try server.send(SIGTERM)
+                    try await systemd.message(with: "STOPPING=1", after: before)
+                }
+                #expect(other == 0)
+                #expect(!systemd.messages.dropFirst(before).contains { $0.fields.contains("WATCHDOG=1") })
+            }
+        }
+    }
+
+    /// What systemd must see from a role with `WATCHDOG_USEC=1000000`.
+    static func expectSupervised(_ server: ServerProcess, by systemd: NotifySocket) async throws {
+        let ready = try await systemd.message(with: "READY=1")
+        #expect(ready.fields.contains { $0.hasPrefix("STATUS=") })
+        // Ready means serving: the port answers HTTP (the player's /health may say 503 while its
+        // mpv starts; an answer is what counts, as for the watchdog).
+        let health = try await HTTPTestClient(base: server.base).get("/health")
+        #expect([200, 503].contains(health.status), "\(health.status)")
+        #expect(systemd.messages.first?.fields.contains("READY=1") == true, "nothing before READY=1: \(systemd.messages.map(\.text))")
+
+        // Pets every half second, each after the role answered its own /health.
+        let start = systemd.messages.count
+        try await systemd.message(with: "WATCHDOG=1", after: start)
+        try await systemd.message(with: "WATCHDOG=1", after: systemd.messages.count)
+        try await systemd.message(with: "WATCHDOG=1", after: systemd.messages.count)
+        let pets = systemd.messages.dropFirst(start).filter { $0.fields.contains("WATCHDOG=1") }.map(\.arrived)
+        for (earlier, later) in zip(pets, pets.dropFirst()) {
+            #expect(later - earlier < .milliseconds(900), "a pet must come well within the 1 s watchdog")
+        }
+
+        // A process that no longer runs (as a hung one would not answer) stops petting: systemd
+        // would kill it after WATCHDOG_USEC.
+        try server.send(SIGSTOP)
+        let stopped = systemd.messages.count
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(systemd.messages.count == stopped, "no pets from a stopped process: \(systemd.messages.dropFirst(stopped).map(\.text))")
+        try server.send(SIGCONT)
+        try await systemd.message(with: "WATCHDOG=1", after: stopped)
+
+        let running = systemd.messages.count
+        try server.send(SIGTERM)
+        try await systemd.message(with: "STOPPING=1", after: running)
+    }
+
+    @Test("Under systemd log lines carry no time of their own; run by hand they do")
+    func journalLines() async throws {
+        try await TemporaryDirectory.with { directory in
+            let home = try await ServeTests.home(directory)
+            // A socket nobody listens on: the warning is a log line to look at.
+            let base = ["CINEMA_HOME": home, "NOTIFY_SOCKET": directory.file("nobody-listens")]
+            for (invocation, stamped) in [(true, false), (false, true)] {
+                let environment = invocation ? base.merging(["INVOCATION_ID": "0123456789abcdef"]) { $1 } : base
+                let (line, status, _) = try await WatchedProcess.run(["serve", "--port", "0", "--speech", "none"], environment: environment) {
+                    process in
+                    try await process.line(containing: "listening on")
+                    let line = try await process.line(containing: "Could not notify systemd")
+                    try process.send(SIGTERM)
+                    return line
+                }
+                #expect(status == 0)
+                #expect(line.hasPrefix("warning cinema:") == !stamped, "\(line)")
+                #expect((line.first?.isNumber ?? false) == stamped, "\(line)")
+            }
+        }
+    }
+
+    // MARK: The units
+
+    @Test("The units cinema install writes for every role pass systemd-analyze verify, and a unit with a typo does not")
+    func unitsVerify() async throws {
+        try await TemporaryDirectory.with { directory in
+            let together = try directory.makeDirectory("together")
+            let apart = try directory.makeDirectory("apart")
+            for (units, roles) in [(together, ["up"]), (apart, ["backend", "station", "player"])] {
+                let install = try await CinemaExecutable.run(
+                    ["install", "--units-only", "--units-dir", units, "--binary", CinemaExecutable.path] + roles.flatMap { ["--role", $0] }
+                        + ["--", "--host", "0.0.0.0"]
+                )
+                #expect(install.status == 0, "\(install.standardError)")
+                let written = roles.map { "\(units)/cinema-\($0).service" }
+                let verify = try await Self.verify(written)
+                #expect(verify.status == 0 && verify.standardError.isEmpty, "\(verify.standardError)")
+
+                let text = try String(contentsOfFile: written[0], encoding: .utf8)
+                #expect(text.contains("Type=notify\n"))
+                #expect(text.contains("ExecStart=\(CinemaExecutable.path) \(roles[0] == "backend" ? "serve" : roles[0]) --host 0.0.0.0\n"))
+                #expect(text.contains("WatchdogSec="))
+                #expect(text.contains("User=cinema\n"))
+                #expect(text.contains("ProtectSystem=strict\n"))
+                // The player's screen and sound are devices; the backend needs none.
+                #expect(text.contains("PrivateDevices=yes") == (roles[0] == "backend"))
+            }
+
+            // The check can fail: a misspelt key is only a warning to systemd, so it is read too.
+            let good = try String(contentsOfFile: together + "/cinema-up.service", encoding: .utf8)
+            let typo = try directory.write("cinema-typo.service", good.replacingOccurrences(of: "Restart=always", with: "Restrat=always"))
+            let verify = try await Self.verify([typo])
+            #expect(verify.standardError.contains("Restrat"), "\(verify.standardError)")
+            let missing = try directory.write(
+                "cinema-missing.service",
+                good.replacingOccurrences(of: CinemaExecutable.path, with: "/nonexistent/cinema")
+            )
+            #expect(try await Self.verify([missing]).status != 0)
+        }
+    }
+
+    static func verify(_ units: [String]) async throws -> CinemaExecutable.Result {
+        try await CinemaExecutable.runProgram("/usr/bin/systemd-analyze", ["verify"] + units)
+    }
+
+    @Test("cinema uninstall removes exactly what cinema install wrote, across two installs, and nothing else")
+    func uninstallRemovesWhatInstallWrote() async throws {
+        try await TemporaryDirectory.with { directory in
+            let units = try directory.makeDirectory("units")
+            let other = "[Unit]\nDescription=someone else's\n"
+            _ = try directory.write("units/other.service", other)
+            _ = try directory.write("units/notes.txt", "keep me")
+
+            let first = try await CinemaExecutable.run(["install", "--units-only", "--units-dir", units, "--role", "backend", "--role", "player"])
+            #expect(first.status == 0, "\(first.standardError)")
+            let second = try await CinemaExecutable.run(["install", "--units-only", "--units-dir", units, "--role", "station"])
+            #expect(second.status == 0, "\(second.standardError)")
+            #expect(
+                try Self.listing(units) == [
+                    "cinema-backend.service", "cinema-installed-units.json", "cinema-player.service", "cinema-station.service", "notes.txt",
+                    "other.service",
+                ]
+            )
+
+            let uninstall = try await CinemaExecutable.run(["uninstall", "--units-only", "--units-dir", units])
+            #expect(uninstall.status == 0, "\(uninstall.standardError)")
+            #expect(try Self.listing(units) == ["notes.txt", "other.service"])
+            #expect(try String(contentsOfFile: units + "/other.service", encoding: .utf8) == other)
+
+            let again = try await CinemaExecutable.run(["uninstall", "--units-only", "--units-dir", units])
+            #expect(again.status != 0)
+            #expect(again.standardError.contains("Nothing to uninstall"), "\(again.standardError)")
+        }
+    }
+
+    static func listing(_ directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    }
+
+    @Test("cinema install refuses what would make a broken or unsafe unit, and says what to give instead")
+    func installRefusesBadInput() async throws {
+        try await TemporaryDirectory.with { directory in
+            let units = try directory.makeDirectory("units")
+            let cases: [([String], String)] = [
+                (["--role", "up", "--home", "relative/home"], "--home must be an absolute path"),
+                (["--role", "up", "--home", "/var/lib/cinema chat"], "cannot go into a unit file"),
+                (["--role", "up", "--home", "/var/lib/cinema\nExecStartPre=/bin/sh"], "cannot go into a unit file"),
+                (["--role", "up", "--user", "Root Admin"], "cannot be a user name"),
+                (["--role", "up", "--binary", "/nonexistent/cinema"], "not an executable file"),
+                (["--role", "up", "--role", "backend"], "give it alone"),
+                (["--role", "up", "--", "--host", "0.0.0.0; rm"], "cannot go into a unit file"),
+                ([], "Say which roles"),
+            ]
+            for (arguments, message) in cases {
+                let install = try await CinemaExecutable.run(["install", "--units-only", "--units-dir", units] + arguments)
+                #expect(install.status != 0, "\(arguments)")
+                #expect(install.standardError.contains(message), "\(arguments): \(install.standardError)")
+            }
+            #expect(try Self.listing(units).isEmpty)
+        }
+    }
+}
