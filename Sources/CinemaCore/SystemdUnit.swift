@@ -38,6 +38,8 @@ public struct SystemdUnit: Sendable, Equatable {
 
     public let role: Role
     public let user: String
+    /// The user's own group.
+    public let group: String
     public let home: String
     public let binary: String
     /// Extra arguments for the subcommand (`--host 0.0.0.0`).
@@ -49,13 +51,23 @@ public struct SystemdUnit: Sendable, Equatable {
     /// A unit, once every value that goes into it is checked: paths absolute, and nothing a
     /// unit file would read otherwise than it was meant (whitespace, quotes, `%` specifiers,
     /// backslashes, control characters).
-    public init(role: Role, user: String, home: String, binary: String, arguments: [String] = [], deviceGroups: [String]) throws(SystemdUnitError) {
+    public init(
+        role: Role,
+        user: String,
+        group: String? = nil,
+        home: String,
+        binary: String,
+        arguments: [String] = [],
+        deviceGroups: [String]
+    ) throws(SystemdUnitError) {
         guard Self.isUserName(user) else { throw .badUser(user) }
+        guard Self.isUserName(group ?? user) else { throw .badUser(group ?? user) }
         try Self.check(path: home, option: "--home")
         try Self.check(path: binary, option: "--binary")
         for argument in arguments where !Self.isPlain(argument) || argument.isEmpty { throw .unsafe(option: "an argument after --", argument) }
         self.role = role
         self.user = user
+        self.group = group ?? user
         self.home = home
         self.binary = binary
         self.arguments = arguments
@@ -75,7 +87,7 @@ public struct SystemdUnit: Sendable, Equatable {
             "Type=notify",
             "ExecStart=\(command)",
             "User=\(user)",
-            "Group=\(user)",
+            "Group=\(group)",
             "WorkingDirectory=\(home)",
             "Environment=CINEMA_HOME=\(home) HOME=\(home)",
             // Settings for every role (CINEMA_*, as `cinema --help` lists them), kept across reinstalls.

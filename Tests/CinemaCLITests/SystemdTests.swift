@@ -189,6 +189,47 @@ struct SystemdTests {
         try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
     }
 
+    @Test("cinema install for an existing user prepares its home and, without systemd running, says what to run; without root it says to use sudo")
+    func installWithoutSystemd() async throws {
+        try await TemporaryDirectory.with { directory in
+            let units = directory.file("units")
+            let home = directory.file("data")
+            let arguments = ["install", "--role", "backend", "--user", "nobody", "--home", home, "--units-dir", units]
+            guard geteuid() == 0 else {
+                let refused = try await CinemaExecutable.run(arguments)
+                #expect(refused.status != 0)
+                #expect(refused.standardError.contains("run it as root (sudo"), "\(refused.standardError)")
+                return
+            }
+            let install = try await CinemaExecutable.run(arguments)
+            #expect(install.status == 0, "\(install.standardError)")
+            // nobody exists, so no user is made; its home is made for it, with its own group.
+            #expect(!install.standardOutput.contains("Created the system user"))
+            let attributes = try FileManager.default.attributesOfItem(atPath: home)
+            #expect(attributes[.ownerAccountName] as? String == "nobody")
+            let unit = try String(contentsOfFile: units + "/cinema-backend.service", encoding: .utf8)
+            #expect(unit.contains("User=nobody\nGroup=\(attributes[.groupOwnerAccountName] as? String ?? "?")\n"))
+            #expect(unit.contains("ReadWritePaths=\(home)\n"))
+            if !FileManager.default.fileExists(atPath: "/run/systemd/system") {
+                #expect(install.standardOutput.contains("systemd is not running on this machine"), "\(install.standardOutput)")
+                #expect(install.standardOutput.contains("systemctl enable --now cinema-backend.service"), "\(install.standardOutput)")
+            }
+
+            // A dry run shows the same unit and writes nothing.
+            let dry = try await CinemaExecutable.run([
+                "install", "--dry-run", "--role", "backend", "--user", "nobody", "--home", home, "--units-dir", directory.file("none"),
+            ])
+            #expect(dry.status == 0, "\(dry.standardError)")
+            #expect(dry.standardOutput.contains(unit))
+            #expect(!FileManager.default.fileExists(atPath: directory.file("none")))
+
+            let uninstall = try await CinemaExecutable.run(["uninstall", "--units-dir", units])
+            #expect(uninstall.status == 0, "\(uninstall.standardError)")
+            #expect(try Self.listing(units).isEmpty)
+            #expect(FileManager.default.fileExists(atPath: home), "the data stays")
+        }
+    }
+
     @Test("cinema install refuses what would make a broken or unsafe unit, and says what to give instead")
     func installRefusesBadInput() async throws {
         try await TemporaryDirectory.with { directory in

@@ -60,6 +60,11 @@ struct Install: AsyncParsableCommand {
     func run() async throws {
         let units = try Self.units(roles: role, user: user, home: dataDirectory, binary: binary ?? Self.thisExecutable, arguments: arguments)
         let names = units.map(\.name)
+        if let closed = SystemdHost.closedToOthers(units[0].binary), user != "root" {
+            Announcement.say(
+                "Warning: \(closed) is closed to other users, so \(user) cannot run \(units[0].binary): build Cinema Chat where others can read it, or allow them (chmod o+x \(closed))."
+            )
+        }
         let commands = ["systemctl daemon-reload", "systemctl enable --now \(names.joined(separator: " "))"]
         if dryRun {
             for unit in units { print("# \(unitsDir)/\(unit.name)\n\(unit.text)") }
@@ -78,7 +83,7 @@ struct Install: AsyncParsableCommand {
                 createdUser = true
                 Announcement.say("Created the system user \(user) (home \(dataDirectory)).")
             }
-            try SystemdHost.prepareHome(dataDirectory, user: user)
+            try SystemdHost.prepareHome(dataDirectory, user: user, group: SystemdHost.primaryGroup(of: user) ?? user)
         }
 
         let previous = try InstalledUnits.read(in: unitsDir)
@@ -120,7 +125,15 @@ struct Install: AsyncParsableCommand {
         let units: [SystemdUnit]
         do {
             units = try roles.map { role throws(SystemdUnitError) in
-                try SystemdUnit(role: role, user: user, home: home, binary: binary, arguments: arguments, deviceGroups: groups)
+                try SystemdUnit(
+                    role: role,
+                    user: user,
+                    group: SystemdHost.primaryGroup(of: user),
+                    home: home,
+                    binary: binary,
+                    arguments: arguments,
+                    deviceGroups: groups
+                )
             }
         } catch {
             throw ValidationError(error.description)

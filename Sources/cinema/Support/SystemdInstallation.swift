@@ -60,8 +60,27 @@ enum SystemdHost {
 
     static func userExists(_ name: String) -> Bool { getpwnam(name) != nil }
 
+    /// The name of `user`'s own group, when the user exists (a user made by `cinema install`
+    /// has one of its own name; `nobody`'s is `nogroup`).
+    static func primaryGroup(of user: String) -> String? {
+        guard let entry = getpwnam(user), let group = getgrgid(entry.pointee.pw_gid) else { return nil }
+        return String(cString: group.pointee.gr_name)
+    }
+
     /// Those of `names` that are groups on this machine.
     static func existingGroups(_ names: [String]) -> [String] { names.filter { getgrnam($0) != nil } }
+
+    /// The first directory on the way to `path` (or `path` itself) that a user other than its
+    /// owner cannot pass through, if any: a checkout in a home closed to others, for example.
+    static func closedToOthers(_ path: String) -> String? {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            guard let mode = (try? FileManager.default.attributesOfItem(atPath: prefix))?[.posixPermissions] as? Int else { return prefix }
+            if mode & 0o001 == 0 { return prefix }
+        }
+        return nil
+    }
 
     /// Creates `user` as a system user with its own group, `home` as its home and no login.
     static func createUser(_ user: String, home: String) async throws {
@@ -72,11 +91,11 @@ enum SystemdHost {
         )
     }
 
-    /// Makes `home` if it is missing, owned by `user`, for the data.
-    static func prepareHome(_ home: String, user: String) throws {
+    /// Makes `home` if it is missing, owned by `user` and `group`, for the data.
+    static func prepareHome(_ home: String, user: String, group: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-            try FileManager.default.setAttributes([.ownerAccountName: user, .groupOwnerAccountName: user], ofItemAtPath: home)
+            try FileManager.default.setAttributes([.ownerAccountName: user, .groupOwnerAccountName: group], ofItemAtPath: home)
         } catch {
             throw CommandError("Could not prepare \(home) as the home of \(user): \(error). Choose another with --home.")
         }
