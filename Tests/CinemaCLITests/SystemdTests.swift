@@ -55,6 +55,32 @@ struct SystemdTests {
         }
     }
 
+    @Test("cinema up says READY=1 only once its backend, station and player all listen, and pets for all three")
+    func upNotifies() async throws {
+        try await TemporaryDirectory.with { directory in
+            let home = try await ServeTests.home(directory)
+            try await NotifySocket.with(directory.file("notify")) { systemd in
+                let arguments = [
+                    "up", "--port", "0", "--backend-port", "0", "--player-port", "0", "--speech", "none", "--headless", "--idle", "black",
+                    "--log-level", "error",
+                ]
+                let environment = ["CINEMA_HOME": home, "NOTIFY_SOCKET": systemd.address, "WATCHDOG_USEC": "1000000"]
+                let (_, status, log) = try await WatchedProcess.run(arguments, environment: environment) { process in
+                    try await systemd.message(with: "READY=1")
+                    // Each says it listens before it counts as ready (the lines come over a pipe
+                    // that may be read after the datagram arrives, hence the waits).
+                    for line in ["backend listening on", "station listening on", "player, run by the station, at", "Cinema Chat is up"] {
+                        try await process.line(containing: line, within: .seconds(5))
+                    }
+                    try await systemd.message(with: "WATCHDOG=1")
+                    try process.send(SIGTERM)
+                    try await systemd.message(with: "STOPPING=1")
+                }
+                #expect(status == 0, "\(log.suffix(10))")
+            }
+        }
+    }
+
     /// What systemd must see from a role with `WATCHDOG_USEC=1000000`.
     static func expectSupervised(_ server: ServerProcess, by systemd: NotifySocket) async throws {
         let ready = try await systemd.message(with: "READY=1")

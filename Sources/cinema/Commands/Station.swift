@@ -124,10 +124,10 @@ struct Station: AsyncParsableCommand {
         let listening = systemd?.server(host: configuration.host)
         let station = try await buildApplication(configuration: configuration, home: context.home, logger: context.logger) {
             [configuration] port in
-            listening?(port)
             Announcement.say(
                 "Cinema Chat station listening on \(ServiceAddress.http(host: configuration.host, port: port)) (player \(configuration.playerURL), backend \(configuration.backendURL))"
             )
+            listening?(port)
             onListening(port)
         }
         return (services + [.init(service: station)], socket)

@@ -74,8 +74,8 @@ struct PlayerOptions: ParsableArguments {
             gate: gate,
             logger: context.logger
         ) { [listening = systemd?.server(host: host)] port in
-            listening?(port)
             announce("\(ServiceAddress.http(host: host, port: port)) (mpv \(mode))")
+            listening?(port)
         }
         return (player, [.init(service: PlayerRunner(player: player)), .init(service: app)], socket)
     }
