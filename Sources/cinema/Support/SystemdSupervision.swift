@@ -91,10 +91,7 @@ final class SystemdSupervision: Sendable {
                     try await cancelWhenGracefulShutdown {
                         let health = try await supervision.ready.value()
                         supervision.send(["READY=1", "STATUS=" + supervision.status])
-                        guard let timeout = supervision.notifier.watchdogTimeout else {
-                            try await Task.sleep(for: .seconds(Int64.max / 2))
-                            return
-                        }
+                        guard let timeout = supervision.notifier.watchdogTimeout else { return try await gracefulShutdown() }
                         // Half the timeout, as systemd advises; the probe gets a quarter, so a
                         // slow answer still leaves time for the next one.
                         while true {
