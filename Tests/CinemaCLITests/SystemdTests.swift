@@ -137,6 +137,47 @@ struct SystemdTests {
         }
     }
 
+    @Test("When standard error is the journal's stream, each log line starts with its syslog priority")
+    func journalPriorities() async throws {
+        try await TemporaryDirectory.with { directory in
+            let home = try await ServeTests.home(directory)
+            let logPath = try directory.write("journal", "")
+            let journal = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+            var status = stat()
+            #expect(fstat(journal.fileDescriptor, &status) == 0)
+            try await NotifySocket.with(directory.file("notify")) { systemd in
+                // Foundation's Process, for a standard error that is this very file.
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: CinemaExecutable.path)
+                process.arguments = ["serve", "--port", "0", "--speech", "none", "--log-level", "info"]
+                process.environment = [
+                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "CINEMA_HOME": home,
+                    "CINEMA_EMBEDDINGS_ENABLED": "false", "NOTIFY_SOCKET": systemd.address, "JOURNAL_STREAM": "\(status.st_dev):\(status.st_ino)",
+                ]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = journal
+                let exited = OneShot<Int32>()
+                process.terminationHandler = { exited.fulfil(.success($0.terminationStatus)) }
+                try process.run()
+                do {
+                    try await systemd.message(with: "READY=1")
+                } catch {
+                    process.terminate()
+                    throw error
+                }
+                process.terminate()
+                #expect(try await exited.value() == 0)
+            }
+            try journal.close()
+            let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
+            #expect(!lines.isEmpty)
+            for line in lines {
+                #expect(line.wholeMatch(of: /<[0-7]>(trace|debug|info|notice|warning|error|critical) \S+:.*/) != nil, "\(line)")
+            }
+            #expect(lines.contains { $0.hasPrefix("<6>info ") }, "\(lines)")
+        }
+    }
+
     // MARK: The units
 
     @Test("The units cinema install writes for every role pass systemd-analyze verify, and a unit with a typo does not")
