@@ -13,10 +13,8 @@ struct Cinema: AsyncParsableCommand {
             """,
         version: CinemaVersion.current,
         subcommands: [
-            Chat.self, Client.self, Demo.self, DoctorCommand.self, Eval.self, Index.self, MCPCommand.self, Player.self, Search.self, Serve.self,
-            Station.self,
-            Transcribe.self,
-            Up.self,
+            Chat.self, Client.self, Demo.self, DoctorCommand.self, Eval.self, Index.self, Install.self, MCPCommand.self, Player.self,
+            Search.self, Serve.self, Station.self, Transcribe.self, Uninstall.self, Up.self,
         ]
     )
 }

@@ -34,11 +34,12 @@ struct Player: AsyncParsableCommand {
         let context = try await global.context(flags: flags)
         let host = context.reader.string(forKey: "player.host", default: "127.0.0.1")
         let port = context.reader.int(forKey: "player.port", default: 5000)
-        let (_, services, socket) = try await playback.services(context: context, host: host, port: port) { address in
+        let systemd = SystemdSupervision.requested(status: "The player is serving.", logger: context.logger)
+        let (_, services, socket) = try await playback.services(context: context, host: host, port: port, systemd: systemd) { address in
             Announcement.say("Cinema Chat player listening on \(address)")
         }
         let group = ServiceGroup(
-            configuration: .command(services, logger: context.logger)
+            configuration: .command(services, systemd: systemd, logger: context.logger)
         )
         do {
             try await group.run()

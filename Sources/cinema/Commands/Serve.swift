@@ -63,8 +63,9 @@ struct Serve: AsyncParsableCommand {
         flags.set("director.kind", director)
         flags.set("speech.engine", speech)
         let context = try await global.context(flags: flags)
-        let services = try await Self.backend(context: context)
-        let group = ServiceGroup(configuration: .command(services, logger: context.logger))
+        let systemd = SystemdSupervision.requested(status: "The backend is serving.", logger: context.logger)
+        let services = try await Self.backend(context: context, systemd: systemd)
+        let group = ServiceGroup(configuration: .command(services, systemd: systemd, logger: context.logger))
         do {
             try await group.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
@@ -78,9 +79,11 @@ struct Serve: AsyncParsableCommand {
     /// The backend as configured in `context` (`backend.*`, `speech.*`, `director.*`), its
     /// library, speech and director ready, as services to run: the model service it hears
     /// with, if any, then the backend, which listens once the model service is ready and
-    /// announces itself then. `cinema up` runs them beside the station.
+    /// announces itself then (and to `systemd`, when it supervises the command). `cinema up`
+    /// runs them beside the station.
     static func backend(
         context: CommandContext,
+        systemd: SystemdSupervision? = nil,
         onListening: @escaping @Sendable () -> Void = {}
     ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let engine = context.reader.string(forKey: "speech.engine")
@@ -118,6 +121,7 @@ struct Serve: AsyncParsableCommand {
             ?? modelService.map { RunningServiceEmbedder(service: $0, model: EmbeddingService.model(context)) }
         let director = try await context.director(over: library, embedder: embedder)
         let configuration = BackendConfiguration(reader: context.reader)
+        let listening = systemd?.server(host: configuration.host)
         let backend = try await buildBackend(
             configuration: configuration,
             home: context.home,
@@ -129,6 +133,7 @@ struct Serve: AsyncParsableCommand {
                 Announcement.say(
                     "Cinema Chat backend listening on \(ServiceAddress.http(host: configuration.host, port: port)) (director: \(director.name), speech: \(speechStage.name), data: \(context.home.path))"
                 )
+                listening?(port)
                 onListening()
             }
         )

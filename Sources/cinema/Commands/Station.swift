@@ -74,9 +74,10 @@ struct Station: AsyncParsableCommand {
         flags.set("station.name", name)
         flags.set("station.hook", hook)
         let context = try await global.context(flags: flags, defaultLogLevel: "notice")
-        let (services, socket) = try await Self.services(context: context, playerPort: playerPort, playback: playback)
+        let systemd = SystemdSupervision.requested(status: "The station is serving.", logger: context.logger)
+        let (services, socket) = try await Self.services(context: context, playerPort: playerPort, playback: playback, systemd: systemd)
         let group = ServiceGroup(
-            configuration: .command(services, logger: context.logger)
+            configuration: .command(services, systemd: systemd, logger: context.logger)
         )
         do {
             try await group.run()
@@ -91,11 +92,13 @@ struct Station: AsyncParsableCommand {
 
     /// The station as configured in `context` (`station.*`, `player.url`, `backend.url`), as
     /// services to run: unless the player is elsewhere, the player it hosts (first, so that it
-    /// stops last, after the clients), then the station; and mpv's socket, if it hosts one.
+    /// stops last, after the clients), then the station; and mpv's socket, if it hosts one. Each
+    /// server tells `systemd`, when it supervises the command, once it listens.
     static func services(
         context: CommandContext,
         playerPort: Int,
         playback: PlayerOptions,
+        systemd: SystemdSupervision? = nil,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> (services: [ServiceGroupConfiguration.ServiceConfiguration], socket: String?) {
         let reader = context.reader
@@ -127,7 +130,7 @@ struct Station: AsyncParsableCommand {
         } else {
             // The player's port is known only once it listens when it is 0; clients need it first.
             let playerPort = playerPort == 0 ? try Self.freePort() : playerPort
-            let hosted = try await playback.services(context: context, host: "127.0.0.1", port: playerPort) { address in
+            let hosted = try await playback.services(context: context, host: "127.0.0.1", port: playerPort, systemd: systemd) { address in
                 // Not "listening on": that line is the station's own, which scripts wait for.
                 Announcement.say("Cinema Chat player, run by the station, at \(address)")
             }
@@ -135,11 +138,13 @@ struct Station: AsyncParsableCommand {
             socket = hosted.socket
             configuration.playerURL = "http://127.0.0.1:\(playerPort)"
         }
+        let listening = systemd?.server(host: configuration.host)
         let station = try await buildApplication(configuration: configuration, home: context.home, logger: context.logger) {
             [configuration] port in
             Announcement.say(
                 "Cinema Chat station listening on \(ServiceAddress.http(host: configuration.host, port: port)) (player \(configuration.playerURL), backend \(configuration.backendURL))"
             )
+            listening?(port)
             onListening(port)
         }
         return (services + [.init(service: station)], socket)

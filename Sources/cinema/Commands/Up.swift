@@ -89,13 +89,16 @@ struct Up: AsyncParsableCommand {
             after: 2,
             "Cinema Chat is up. Open the dashboard: \(Self.dashboardURLs(host: host, port: port))  (Ctrl-C stops everything)"
         )
-        let backend = try await Serve.backend(context: context) { up.ready() }
-        let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback) { _ in
+        let systemd = SystemdSupervision.requested(status: "Cinema Chat is up: backend, station and player.", logger: context.logger)
+        let backend = try await Serve.backend(context: context, systemd: systemd) { up.ready() }
+        let (station, socket) = try await Station.services(context: context, playerPort: playerPort, playback: playback, systemd: systemd) {
+            _ in
             up.ready()
         }
-        // Stopped in reverse: the clients first, then the dashboard, the player, the backend.
+        // Stopped in reverse: systemd told first, then the clients, the dashboard, the player,
+        // the backend.
         let group = ServiceGroup(
-            configuration: .command(backend + station, logger: context.logger)
+            configuration: .command(backend + station, systemd: systemd, logger: context.logger)
         )
         do {
             try await group.run()

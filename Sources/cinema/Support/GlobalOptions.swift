@@ -33,10 +33,15 @@ struct GlobalOptions: ParsableArguments {
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
             throw ValidationError("Unknown log level '\(levelName)'. Use trace, debug, info, notice, warning, error or critical.")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        // Under systemd the journal stamps the lines; elsewhere they carry their own time.
+        if let prioritised = JournalLogHandler.style(in: environment) {
+            LoggingSystem.bootstrap { label in JournalLogHandler(label: label, prioritised: prioritised, logLevel: level) }
+        } else {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         return CommandContext(reader: reader, home: CinemaHome(reader: reader, environment: environment), logger: Logger(label: "cinema"))
     }

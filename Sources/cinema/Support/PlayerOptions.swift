@@ -48,6 +48,7 @@ struct PlayerOptions: ParsableArguments {
         context: CommandContext,
         host: String,
         port: Int,
+        systemd: SystemdSupervision? = nil,
         announce: @escaping @Sendable (String) -> Void
     ) async throws -> (player: PlayerService, services: [ServiceGroupConfiguration.ServiceConfiguration], socket: String) {
         var options = MPVController.Options()
@@ -75,8 +76,9 @@ struct PlayerOptions: ParsableArguments {
             policy: context.callerPolicy(service: "player"),
             gate: gate,
             logger: context.logger
-        ) { port in
+        ) { [listening = systemd?.server(host: host)] port in
             announce("\(ServiceAddress.http(host: host, port: port)) (mpv \(mode))")
+            listening?(port)
         }
         return (player, [.init(service: PlayerRunner(player: player)), .init(service: app)], socket)
     }
