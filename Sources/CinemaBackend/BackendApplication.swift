@@ -77,6 +77,7 @@ public func buildBackend(
     )
     let engine = SessionEngine(services: services, signer: RoomTokenSigner(secret: secrets.signingKey))
     try await engine.restore(now: Date())
+    await engine.deleteOldSessions(now: Date())
     let gate = OperatorGate(token: configuration.operatorToken ?? secrets.operatorToken, required: configuration.operatorTokenRequired)
 
     let router = buildRouter(

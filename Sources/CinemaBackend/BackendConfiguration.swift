@@ -24,6 +24,11 @@ public struct BackendConfiguration: Sendable {
     public var tokenLifetime: Double = 6 * 3600
     /// How often deadlines (idle, grace, clip watchdog) are checked.
     public var tickInterval: Double = 0.25
+    /// Ended sessions (and their events) older than this many days are deleted, once an hour,
+    /// so that weeks of visits do not fill the disk; 0 keeps them all.
+    public var retentionDays: Double = 30
+    /// How often old sessions are looked for.
+    public var retentionSweep: Double = 3600
     /// Request bodies over this size are refused with 413.
     public var maxBodyBytes = 1 << 20
     /// Audio frames over this size get an `error` message instead of being heard.
@@ -89,6 +94,7 @@ extension BackendConfiguration {
         gracePeriod = max(0, backend.double(forKey: "gracePeriod", default: gracePeriod))
         clipSlack = max(0, backend.double(forKey: "clipSlack", default: clipSlack))
         tokenLifetime = max(1, backend.double(forKey: "tokenLifetime", default: tokenLifetime))
+        retentionDays = max(0, backend.double(forKey: "retentionDays", default: retentionDays))
         requireOperatorToken = backend.bool(forKey: "requireOperatorToken")
         operatorToken = backend.string(forKey: "operatorToken", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         allowedOrigins = backend.list(forKey: "allowedOrigins")

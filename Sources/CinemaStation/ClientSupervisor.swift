@@ -207,6 +207,7 @@ public actor ClientSupervisor: Service {
             } catch {
                 throw .spawn("could not create the log folder \(settings.logsDirectory): \(error)")
             }
+            ClientLogs.prune(settings.logsDirectory)
             record = try await database.insert(
                 ClientRecord(
                     id: nil,

@@ -209,3 +209,28 @@ struct HandsetVisitTests {
         }
     }
 }
+
+@Suite("The clients' logs")
+struct ClientLogsTests {
+    @Test("Only the newest sessions' logs are kept, each with its rotated parts; other files stay")
+    func pruned() async throws {
+        try await TemporaryDirectory.with { directory in
+            let now = Date()
+            var files: [String: Date] = ["notes.txt": now.addingTimeInterval(-9_000), "client-x.logger": now.addingTimeInterval(-9_000)]
+            for (index, session) in ["a", "b", "c", "d"].enumerated() {
+                // a is the oldest, d the newest.
+                let modified = now.addingTimeInterval(Double(index - 4) * 600)
+                files["client-\(session).log"] = modified
+                files["client-\(session).log.1"] = modified.addingTimeInterval(-60)
+            }
+            files["client-b.log.2"] = now.addingTimeInterval(-5_000)
+            for (name, modified) in files {
+                let path = try directory.write(name, "line\n")
+                try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: path)
+            }
+            #expect(ClientLogs.prune(directory.path, keeping: 2) == 5)
+            let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
+            #expect(left == ["notes.txt", "client-x.logger", "client-c.log", "client-c.log.1", "client-d.log", "client-d.log.1"])
+        }
+    }
+}

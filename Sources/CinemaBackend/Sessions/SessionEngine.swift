@@ -91,6 +91,7 @@ public actor SessionEngine: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.sweep() }
+                group.addTask { await self.forgetOldSessions() }
                 for await job in work.jobs {
                     switch job {
                     case .turn(let session, let pending, let number):
@@ -125,6 +126,34 @@ public actor SessionEngine: Service {
             }
             let now = Date()
             for session in Array(sessions.values) { await session.tick(now: now) }
+        }
+    }
+
+    /// Every sweep, ended sessions older than the retention go (`deleteOldSessions`): a
+    /// gallery's weeks of visits would otherwise grow `backend.sqlite` without end.
+    private func forgetOldSessions() async {
+        guard configuration.retentionDays > 0 else { return }
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(configuration.retentionSweep))
+            } catch {
+                return
+            }
+            await deleteOldSessions(now: Date())
+        }
+    }
+
+    /// Deletes the ended sessions (and their events) older than the retention; a failure is
+    /// logged and counted, and tried again at the next sweep. Also run as the backend starts.
+    func deleteOldSessions(now: Date) async {
+        let days = configuration.retentionDays
+        guard days > 0 else { return }
+        do {
+            let removed = try await services.store.deleteEnded(before: now.addingTimeInterval(-days * 86_400))
+            if removed > 0 { services.logger.notice("Deleted \(removed) session(s) that ended over \(Int(days)) days ago") }
+        } catch {
+            services.metrics.error("store")
+            services.logger.error("Could not delete old sessions", metadata: ["error": "\(error)"])
         }
     }
 
