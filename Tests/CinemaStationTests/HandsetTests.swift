@@ -127,6 +127,19 @@ struct HookSwitchTests {
         }
     }
 
+    @Test("A GPIO line whose tools are missing or whose chip does not exist is named, with what to do")
+    func gpioUnreadable() async throws {
+        let hook = HookSwitch(source: try HookSource("gpio:gpiochip9:17"))
+        do throws(HookReadError) {
+            try await hook.run { _ in }
+            Issue.record("read a GPIO line that is not there")
+        } catch {
+            #expect(error.description.contains("gpio gpiochip9 line 17 cannot be read"), "\(error)")
+            // Without Debian's gpiod tools (as here) it says to install them; with them, gpioget's own words.
+            #expect(error.description.contains("apt-get install gpiod") || error.description.contains("gpioget failed"), "\(error)")
+        }
+    }
+
     @Test("A device that cannot be opened is named, with what to check")
     func missingDevice() async throws {
         let hook = HookSwitch(source: try HookSource("input:/dev/input/event-none:KEY_SPACE"))

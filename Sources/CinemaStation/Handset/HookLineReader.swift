@@ -74,12 +74,8 @@ struct GPIOLineReader: HookLineReader {
 
     func readings(_ lifted: @escaping @Sendable (Bool) -> Void) async throws(HookReadError) {
         let name = "gpio \(chip) line \(line)"
-        do {
-            let now = try await Self.run("gpioget", [chip, String(line)])
-            if let value = Int(now.trimmingCharacters(in: .whitespacesAndNewlines)) { lifted((value != 0) != inverted) }
-        } catch {
-            throw .cannotOpen(name, reason: "\(error)")
-        }
+        let now = try await Self.run("gpioget", [chip, String(line)], for: name)
+        if let value = Int(now.trimmingCharacters(in: .whitespacesAndNewlines)) { lifted((value != 0) != inverted) }
         let monitor = Process()
         monitor.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         monitor.arguments = ["gpiomon", "--format=%e", chip, String(line)]
@@ -113,18 +109,28 @@ struct GPIOLineReader: HookLineReader {
         return (text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }, bytes.count - last - 1)
     }
 
-    private static func run(_ tool: String, _ arguments: [String]) async throws -> String {
+    private static func run(_ tool: String, _ arguments: [String], for name: String) async throws(HookReadError) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
         let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw .cannotOpen(name, reason: "\(tool) did not start (\(error))")
+        }
         let data = output.fileHandleForReading.readDataToEndOfFile()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HookReadError.cannotOpen(tool, reason: "\(tool) exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+        switch process.terminationStatus {
+        case 0: return String(decoding: data, as: UTF8.self)
+        // env's own status for a program it cannot find.
+        case 127: throw .cannotOpen(name, reason: "\(tool) is not installed (Debian's gpiod package: apt-get install gpiod)")
+        default: throw .cannotOpen(name, reason: "\(tool) failed (\(process.terminationStatus))\(said.isEmpty ? "" : ": " + said)")
+        }
     }
 }
 
