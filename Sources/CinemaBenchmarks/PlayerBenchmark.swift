@@ -36,7 +36,7 @@ struct PlayerBenchmark: AsyncParsableCommand {
     struct Kind: Sendable {
         var name: String
         var clips: [(path: String, start: Double, end: Double)]
-        var keyframes: Keyframes
+        var keyframes: KeyframeGaps
     }
 
     func run() async throws {
@@ -47,7 +47,7 @@ struct PlayerBenchmark: AsyncParsableCommand {
         var made: [Kind] = []
         let demoDirectory = try await ScratchHome.demoFilms(demo, in: scratch)
         let demoClips = try await Self.clips(indexing: demoDirectory, into: scratch + "/demo-library.sqlite")
-        made.append(Kind(name: "demo films (their own clips)", clips: demoClips, keyframes: try await Keyframes.of(Set(demoClips.map(\.path)))))
+        made.append(Kind(name: "demo films (their own clips)", clips: demoClips, keyframes: try await KeyframeGaps.of(Set(demoClips.map(\.path)))))
 
         // The same spans of one long film, encoded three ways. Forced keyframes go on the frame
         // at or before each start: one just after it would leave the seek to the one before.
@@ -72,7 +72,7 @@ struct PlayerBenchmark: AsyncParsableCommand {
             let path = scratch + "/long-\(index).mp4"
             FileHandle.standardError.write(Data("Encoding \(name)…\n".utf8))
             try await Self.encodeLongFilm(at: path, seconds: seconds, options: options)
-            made.append(Kind(name: name, clips: spans.map { (path, $0.start, $0.end) }, keyframes: try await Keyframes.of([path])))
+            made.append(Kind(name: name, clips: spans.map { (path, $0.start, $0.end) }, keyframes: try await KeyframeGaps.of([path])))
         }
 
         print("# cinema-bench player — \(plays) plays per kind, idle static between plays, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
@@ -166,24 +166,17 @@ struct PlayerBenchmark: AsyncParsableCommand {
     }
 }
 
-/// How far apart a video's keyframes are: what a seek must decode through before it can show
-/// the first frame of a clip.
-struct Keyframes: Sendable {
+/// How far apart the keyframes of some videos are, all gaps taken together: what a seek must
+/// decode through before it can show the first frame of a clip.
+struct KeyframeGaps: Sendable {
     var medianGap: Double
     var maxGap: Double
 
-    static func of(_ paths: Set<String>) async throws -> Keyframes {
-        let ffprobe = ExternalTool(name: "ffprobe", executable: "ffprobe", installHint: "sudo apt-get install ffmpeg")
+    static func of(_ paths: Set<String>) async throws -> KeyframeGaps {
+        let survey = KeyframeSurvey()
         var gaps: [Double] = []
-        for path in paths {
-            let output = try await ffprobe.run(
-                ["-v", "error", "-select_streams", "v:0", "-skip_frame", "nokey", "-show_entries", "frame=pts_time", "-of", "csv=p=0", path],
-                timeout: .seconds(300)
-            )
-            let times = String(decoding: output.standardOutput, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { Double($0) }
-            gaps += zip(times.dropFirst(), times).map { $0 - $1 }
-        }
+        for path in paths { gaps += try await survey.keyframes(of: path).gaps }
         let sorted = gaps.sorted()
-        return Keyframes(medianGap: sorted.isEmpty ? 0 : sorted[sorted.count / 2], maxGap: sorted.last ?? 0)
+        return KeyframeGaps(medianGap: sorted.isEmpty ? 0 : sorted[sorted.count / 2], maxGap: sorted.last ?? 0)
     }
 }

@@ -41,14 +41,16 @@ public enum MediaFixtures {
 
     /// A video of `seconds` with a test picture (or a lavfi `picture` such as `color=c=blue`) and
     /// a tone; with `subtitles`, each becomes a text subtitle stream inside the file (so use .mkv
-    /// or .mp4).
+    /// or .mp4). With `keyframeEvery`, keyframes come exactly that many seconds apart and no
+    /// more often, like a film from a careless encoder.
     public static func makeVideo(
         at path: String,
         seconds: Double = 6,
         title: String? = nil,
         picture: String = "testsrc",
         size: String = "160x120",
-        subtitles: [SubtitleTrack] = []
+        subtitles: [SubtitleTrack] = [],
+        keyframeEvery: Int? = nil
     ) async throws {
         let directory = (path as NSString).deletingLastPathComponent
         var arguments = [
@@ -67,6 +69,10 @@ public enum MediaFixtures {
         arguments += ["-map", "0:v", "-map", "1:a"]
         for index in subtitles.indices { arguments += ["-map", "\(index + 2):s"] }
         arguments += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"]
+        if let keyframeEvery {
+            // 10 frames a second, as the picture above.
+            arguments += ["-g", "\(keyframeEvery * 10)", "-keyint_min", "\(keyframeEvery * 10)", "-x264-params", "scenecut=0"]
+        }
         if !subtitles.isEmpty {
             arguments += ["-c:s", path.hasSuffix(".mp4") ? "mov_text" : "srt"]
         }

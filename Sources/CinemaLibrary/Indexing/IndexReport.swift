@@ -41,6 +41,8 @@ public struct IndexReport: Sendable, Codable {
     public var transcription: TranscriptionSummary?
     /// Embedding the spoken lines after indexing, when asked for.
     public var embedding: EmbeddingReport?
+    /// How far apart the films' keyframes are, and what `--prepare-seeks` made of it.
+    public var seeks: SeekReport?
     /// The run was stopped (Ctrl-C) before the end; everything it finished is kept.
     public var interrupted = false
     public var seconds: Double = 0

@@ -86,7 +86,8 @@ enum LibraryScanner {
             let ext = (file as NSString).pathExtension.lowercased()
             if subtitleExtensions.contains(ext) {
                 subtitlesByDirectory[(file as NSString).deletingLastPathComponent, default: []].append(file)
-            } else if videoExtensions.contains(ext) {
+            } else if videoExtensions.contains(ext), !SeekPreparation.isPreparedCopy(file) {
+                // A copy made by --prepare-seeks stands in for its original, not beside it.
                 videos.append(file)
             }
         }

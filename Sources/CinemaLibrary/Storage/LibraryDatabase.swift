@@ -146,6 +146,11 @@ public struct LibraryDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v5: a copy of the video prepared for quick clip starts") { db in
+            // Beside the original, re-encoded with a keyframe at each clip's start; played
+            // instead of it. Cleared when the film is read again (its file changed).
+            try db.execute(sql: "ALTER TABLE film ADD COLUMN seekPath TEXT")
+        }
         return migrator
     }
 
@@ -247,7 +252,7 @@ public struct LibraryDatabase: Sendable {
     }
 
     private static let clipColumns = """
-        cue.id, cue.filmId, cue.start, cue."end", cue.text, cue.transcribed, film.title, film.videoPath, film.duration
+        cue.id, cue.filmId, cue.start, cue."end", cue.text, cue.transcribed, film.title, COALESCE(film.seekPath, film.videoPath) AS videoPath, film.duration
         """
     private static let clipSelect = "SELECT \(clipColumns) FROM cue JOIN film ON film.id = cue.filmId"
 
@@ -409,6 +414,8 @@ public struct LibraryDatabase: Sendable {
                 try TranscriptionPieceRecord.filter(TranscriptionPieceRecord.Columns.filmId == existing.id!).deleteAll(db)
                 film.id = existing.id
                 try film.update(db)
+                // A copy prepared for seeking was made from the file as it was.
+                try db.execute(sql: "UPDATE film SET seekPath = NULL WHERE id = ?", arguments: [existing.id!])
             } else {
                 film.id = nil
                 try film.insert(db)
