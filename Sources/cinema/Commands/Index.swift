@@ -17,6 +17,9 @@ struct Index: AsyncParsableCommand {
             Then every spoken line without one gets a sentence embedding (all-MiniLM-L6-v2 from the
             model service, or the OpenAI-compatible server CINEMA_EMBEDDINGS_URL names), so that the
             director can find lines by meaning; without it the director answers by words only.
+            Films whose keyframes are too far apart for clips to start quickly are named; with
+            --prepare-seeks each is re-encoded once, beside the original (NAME.seek.mp4, the
+            original untouched), with a keyframe at every clip's start, and played instead.
             Runs again skip unchanged files, re-read changed ones and drop removed ones.
             Links are followed; named pipes, sockets and devices are reported and never opened.
             Exits with status 1 when any file or folder could not be read, 130 when stopped.
@@ -35,6 +38,9 @@ struct Index: AsyncParsableCommand {
     @Flag(help: "Do not embed the spoken lines (the director then finds lines by their words only).")
     var noEmbeddings = false
 
+    @Flag(help: "Re-encode films with sparse keyframes once, beside the original, so that clips start quickly.")
+    var prepareSeeks = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -46,8 +52,11 @@ struct Index: AsyncParsableCommand {
         let transcriber = TranscriptionService.transcriber(context, local: local)
         let embedder = noEmbeddings || !EmbeddingService.enabled(context) ? nil : EmbeddingService.embedder(context, local: local)
         let model = EmbeddingService.model(context)
-        let report = try await Self.stoppable(display: display) { [paths, subtitlesOnly, model] in
+        let report = try await Self.stoppable(display: display) { [paths, subtitlesOnly, model, prepareSeeks] in
             var report = try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display, transcriber: transcriber)
+            if !report.interrupted, !subtitlesOnly {
+                report.seeks = try await context.surveySeeks(paths, in: library, prepare: prepareSeeks, display: display)
+            }
             if let embedder, !report.interrupted {
                 report.embedding = try await library.embedLines(with: embedder, model: model, display: display)
                 report.interrupted = report.embedding?.interrupted ?? false
@@ -117,6 +126,22 @@ extension CommandContext {
             )
         } transcriptionProgress: { step in
             display.update(fraction: step.total > 0 ? step.heard / step.total : 0, status: TranscriptionStatus.text(step), label: step.title)
+        }
+        display.finish()
+        return report
+    }
+}
+
+extension CommandContext {
+    /// Reads each film's keyframes, naming those too sparse for quick clip starts, and with
+    /// `prepare` re-encodes them, one step of the bar per film.
+    func surveySeeks(_ paths: [String], in library: LibraryDatabase, prepare: Bool, display: ProgressDisplay) async throws -> SeekReport {
+        let preparation = SeekPreparation(database: library, configuration: libraryConfiguration)
+        let report = try await preparation.run(under: paths, prepare: prepare) { step in
+            display.update(completed: step.completed, total: step.total, label: "\(step.action) \((step.path as NSString).lastPathComponent)")
+            if step.action == "sparse keyframes" {
+                display.note("\(step.path): keyframes too far apart for quick clip starts; run cinema index --prepare-seeks to fix")
+            }
         }
         display.finish()
         return report
@@ -212,6 +237,7 @@ struct IndexSummary {
             )
         }
         lines += embedding
+        lines += seeks
         if report.interrupted {
             lines.append("Stopped before the end. Everything finished is kept: run the same command again to go on from there.")
         }
@@ -232,6 +258,32 @@ struct IndexSummary {
         return [
             "Embedded \(run.embedded) spoken \(run.embedded == 1 ? "line" : "lines") in \(String(format: "%.1f", run.seconds)) s (\(run.model)); \(run.lines) have vectors, \(run.missing) do not."
         ]
+    }
+
+    /// Films whose clips will start late, and what was prepared.
+    private var seeks: [String] {
+        guard let run = report.seeks else { return [] }
+        var lines: [String] = []
+        if !run.prepared.isEmpty {
+            lines.append(
+                "Prepared \(run.prepared.count) \(run.prepared.count == 1 ? "film" : "films") for quick clip starts (NAME.seek.mp4 beside each)."
+            )
+        }
+        if !run.alreadyPrepared.isEmpty {
+            lines.append("\(run.alreadyPrepared.count) \(run.alreadyPrepared.count == 1 ? "film was" : "films were") prepared already and skipped.")
+        }
+        if !run.sparse.isEmpty {
+            lines.append(
+                "\(run.sparse.count) \(run.sparse.count == 1 ? "film has" : "films have") keyframes too far apart, so clips start late; "
+                    + "run cinema index --prepare-seeks DIR to re-encode \(run.sparse.count == 1 ? "it" : "them") once, beside the original:"
+            )
+            lines += run.sparse.map { "  \($0.path): \($0.reason)" }
+        }
+        if !run.failed.isEmpty {
+            lines.append("Keyframes of \(run.failed.count) \(run.failed.count == 1 ? "film" : "films") could not be checked or prepared:")
+            lines += run.failed.map { "  \($0.path): \($0.reason)" }
+        }
+        return lines
     }
 
     /// What became of the films without subtitles: heard, or said once why not and how to.
