@@ -74,6 +74,24 @@ struct PlayerBenchmark: AsyncParsableCommand {
             try await Self.encodeLongFilm(at: path, seconds: seconds, options: options)
             made.append(Kind(name: name, clips: spans.map { (path, $0.start, $0.end) }, keyframes: try await KeyframeGaps.of([path])))
         }
+        // The sparse film as `cinema index --prepare-seeks` prepares it.
+        let sparse = scratch + "/long-0.mp4"
+        let prepared = scratch + "/long-0.seek.mp4"
+        FileHandle.standardError.write(Data("Preparing the sparse film as --prepare-seeks does…\n".utf8))
+        let preparation = SeekPreparation(database: try LibraryDatabase.open(path: scratch + "/prepare.sqlite"))
+        try await preparation.encode(
+            sparse,
+            clipStarts: spans.map(\.start),
+            keyframes: try await KeyframeSurvey().keyframes(of: sparse),
+            to: prepared
+        )
+        made.append(
+            Kind(
+                name: "same as prepared by --prepare-seeks (veryfast, crf 20)",
+                clips: spans.map { (prepared, $0.start, $0.end) },
+                keyframes: try await KeyframeGaps.of([prepared])
+            )
+        )
 
         print("# cinema-bench player — \(plays) plays per kind, idle static between plays, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
         let home = scratch + "/home"

@@ -85,7 +85,7 @@ public struct SeekPreparation: Sendable {
             return "sparse keyframes"
         }
         do {
-            try await encode(film, keyframes: keyframes, to: prepared)
+            try await encode(film.videoPath, clipStarts: film.clipStarts, keyframes: keyframes, to: prepared)
             try await database.setSeekPath(prepared, forFilm: film.id)
             report.prepared.append(film.videoPath)
             return "prepared"
@@ -99,14 +99,14 @@ public struct SeekPreparation: Sendable {
 
     /// Re-encodes into a hidden file beside the original (the folder walker skips it), renamed
     /// when whole: an interrupted run leaves no half copy, and the next run starts that film again.
-    private func encode(_ film: SeekFilm, keyframes: Keyframes, to prepared: String) async throws {
+    public func encode(_ video: String, clipStarts: [Double], keyframes: Keyframes, to prepared: String) async throws {
         let directory = (prepared as NSString).deletingLastPathComponent
         let partial = directory + "/." + (prepared as NSString).lastPathComponent + ".partial"
         defer { try? FileManager.default.removeItem(atPath: partial) }
-        let times = Set(film.clipStarts.map { keyframes.frame(atOrBefore: $0) }).sorted()
+        let times = Set(clipStarts.map { keyframes.frame(atOrBefore: $0) }).sorted()
         let forced = times.map { String(format: "%.3f", $0) }.joined(separator: ",")
-        let copying = Self.arguments(video: film.videoPath, forcedKeyframes: forced, audio: ["-c:a", "copy"], output: partial)
-        let encoding = Self.arguments(video: film.videoPath, forcedKeyframes: forced, audio: ["-c:a", "aac", "-b:a", "192k"], output: partial)
+        let copying = Self.arguments(video: video, forcedKeyframes: forced, audio: ["-c:a", "copy"], output: partial)
+        let encoding = Self.arguments(video: video, forcedKeyframes: forced, audio: ["-c:a", "aac", "-b:a", "192k"], output: partial)
         do {
             _ = try await ffmpeg.run(copying, timeout: .seconds(12 * 3600))
         } catch {
