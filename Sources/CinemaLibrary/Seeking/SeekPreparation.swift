@@ -11,6 +11,8 @@ public struct SeekReport: Sendable, Codable, Equatable {
     public var alreadyPrepared: [String] = []
     /// Films that could not be surveyed or prepared, and why.
     public var failed: [IndexIssue] = []
+    /// Stopped (Ctrl-C) before the end: the films done are kept, the one in hand is left as it was.
+    public var interrupted = false
 
     public init() {}
 }
@@ -48,7 +50,8 @@ public struct SeekPreparation: Sendable {
     }
 
     /// Surveys the films indexed under `roots`; with `prepare`, re-encodes the sparse ones not
-    /// yet prepared. A failure is reported for its film and the rest go on.
+    /// yet prepared. A failure is reported for its film and the rest go on; cancelled, it stops
+    /// between films or mid-encode (leaving no partial copy) and says so in the report.
     public func run(
         under roots: [String],
         prepare: Bool,
@@ -57,9 +60,14 @@ public struct SeekPreparation: Sendable {
         var report = SeekReport()
         let films = try await database.seekFilms(under: roots.map { AbsolutePath.resolve($0) })
         for (index, film) in films.enumerated() {
-            try Task.checkCancellation()
-            let action = try await handle(film, prepare: prepare, into: &report)
-            progress(SeekProgress(completed: index + 1, total: films.count, path: film.videoPath, action: action))
+            do {
+                try Task.checkCancellation()
+                let action = try await handle(film, prepare: prepare, into: &report)
+                progress(SeekProgress(completed: index + 1, total: films.count, path: film.videoPath, action: action))
+            } catch is CancellationError {
+                report.interrupted = true
+                break
+            }
         }
         return report
     }
@@ -74,6 +82,8 @@ public struct SeekPreparation: Sendable {
         let keyframes: Keyframes
         do {
             keyframes = try await survey.keyframes(of: film.videoPath)
+        } catch .cancelled {
+            throw CancellationError()
         } catch {
             report.failed.append(IndexIssue(path: film.videoPath, reason: "its keyframes could not be read: \(error)"))
             return "failed"

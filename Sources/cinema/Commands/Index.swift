@@ -54,12 +54,14 @@ struct Index: AsyncParsableCommand {
         let model = EmbeddingService.model(context)
         let report = try await Self.stoppable(display: display) { [paths, subtitlesOnly, model, prepareSeeks] in
             var report = try await context.index(paths, subtitlesOnly: subtitlesOnly, into: library, display: display, transcriber: transcriber)
-            if !report.interrupted, !subtitlesOnly {
-                report.seeks = try await context.surveySeeks(paths, in: library, prepare: prepareSeeks, display: display)
-            }
             if let embedder, !report.interrupted {
                 report.embedding = try await library.embedLines(with: embedder, model: model, display: display)
                 report.interrupted = report.embedding?.interrupted ?? false
+            }
+            // Last: re-encoding can take hours, and the library is whole without it.
+            if !report.interrupted, !subtitlesOnly {
+                report.seeks = try await context.surveySeeks(paths, in: library, prepare: prepareSeeks, display: display)
+                report.interrupted = report.seeks?.interrupted ?? false
             }
             return report
         }
