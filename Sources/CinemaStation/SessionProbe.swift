@@ -1,9 +1,5 @@
-import AsyncHTTPClient
 import CinemaCore
 import Foundation
-import NIOCore
-import NIOFoundationCompat
-import NIOHTTP1
 
 /// What the supervisor asks the backend about a client's session.
 public protocol SessionProbe: Sendable {
@@ -17,22 +13,16 @@ public protocol SessionProbe: Sendable {
 public struct BackendSessionProbe: SessionProbe {
     /// The operator token, for a backend beyond loopback.
     let operatorToken: String?
-    let client: HTTPClient
 
     public init(operatorToken: String? = nil) {
         self.operatorToken = operatorToken
-        client = HTTPClient.shared
     }
 
     public func isLive(_ identifier: String?, backend: String) async -> Bool {
-        guard let identifier, let url = Self.url(backend, "/api/sessions/\(identifier)") else { return true }
-        var request = HTTPClientRequest(url: url)
-        if let operatorToken { request.headers.add(name: "authorization", value: "Bearer \(operatorToken)") }
+        guard let identifier else { return true }
         do {
-            let response = try await client.execute(request, timeout: .seconds(5))
-            if response.status == .notFound { return false }
-            let body = try await response.body.collect(upTo: 16 << 20)
-            let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .null
+            let (status, json) = try await BackendCall(base: backend, operatorToken: operatorToken).callAPI("/api/sessions/\(identifier)")
+            if status == 404 { return false }
             return json["session"]?["status"]?.stringValue != "ended"
         } catch {
             return true
@@ -40,14 +30,10 @@ public struct BackendSessionProbe: SessionProbe {
     }
 
     public func raiseNeedsHelp(_ identifier: String, backend: String, reason: String) async {
-        guard let url = Self.url(backend, "/api/sessions/\(identifier)/needs-help") else { return }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        if let operatorToken { request.headers.add(name: "authorization", value: "Bearer \(operatorToken)") }
-        let body = (try? JSONEncoder().encode(["reason": reason])) ?? Data()
-        request.body = .bytes(ByteBuffer(data: body))
-        _ = try? await client.execute(request, timeout: .seconds(5))
+        _ = try? await BackendCall(base: backend, operatorToken: operatorToken).callAPI(
+            "/api/sessions/\(identifier)/needs-help",
+            body: ["reason": reason]
+        )
     }
 
     static func url(_ base: String, _ path: String) -> String? {

@@ -1,9 +1,5 @@
-import AsyncHTTPClient
 import CinemaCore
 import Foundation
-import NIOCore
-import NIOFoundationCompat
-import NIOHTTP1
 
 /// What the handset asks of the backend: a session for this station when the visitor lifts it
 /// (`POST /api/connect`), the end of it when they hang up (`POST /api/sessions/{id}/end`).
@@ -66,22 +62,14 @@ struct BackendVisits: Sendable {
     }
 
     private func call(_ path: String, query: String = "", body: [String: String]? = nil) async throws(Failure) -> (Int, JSONValue) {
-        guard let url = BackendSessionProbe.url(backendURL, path) else {
-            throw Failure(description: "The backend URL '\(backendURL)' is not one the station can call.")
-        }
-        var request = HTTPClientRequest(url: url + query)
-        if let operatorToken { request.headers.add(name: "authorization", value: "Bearer \(operatorToken)") }
-        if let body {
-            request.method = .POST
-            request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)))
-        }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            return (Int(response.status.code), (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))) ?? .null)
+            return try await BackendCall(base: backendURL, operatorToken: operatorToken).callAPI(path, query: query, body: body, limit: 1 << 20)
         } catch {
-            throw Failure(description: "The backend at \(backendURL) could not be reached (\(error)); is cinema serve running there?")
+            switch error {
+            case .unusableURL: throw Failure(description: "The backend URL '\(backendURL)' is not one the station can call.")
+            case .unreachable(let reason):
+                throw Failure(description: "The backend at \(backendURL) could not be reached (\(reason)); is cinema serve running there?")
+            }
         }
     }
 }
