@@ -85,7 +85,11 @@ struct ChatAndMCPTests {
             ]) { url, server in
                 let result = try await CinemaExecutable.run(
                     ["chat", "--json", "--director", "openai"],
-                    environment: ["CINEMA_HOME": home, "CINEMA_OPENAI_BASE_URL": url + "/v1", "CINEMA_OPENAI_MODEL": "local"],
+                    // A roomy budget: the point is the invented clip, and a loaded CI has taken 4 s.
+                    environment: [
+                        "CINEMA_HOME": home, "CINEMA_OPENAI_BASE_URL": url + "/v1", "CINEMA_OPENAI_MODEL": "local",
+                        "CINEMA_DIRECTOR_TIME_BUDGET": "30",
+                    ],
                     input: "Do you believe in ghosts?\n"
                 )
                 #expect(result.status == 0, "\(result.standardError)")
