@@ -14,16 +14,21 @@ extension SessionEvent {
         public var baseURL: String
         /// The director settings the session was created with, if any.
         public var config: String?
+        /// Seconds of silence after which this session says goodbye, when its creator (a station
+        /// with a handset) asked for its own rather than the backend's.
+        public var idleTimeout: Double?
 
-        public init(station: String?, baseURL: String, config: String?) {
+        public init(station: String?, baseURL: String, config: String?, idleTimeout: Double? = nil) {
             self.station = station
             self.baseURL = baseURL
             self.config = config
+            self.idleTimeout = idleTimeout
         }
 
         enum CodingKeys: String, CodingKey {
             case station, config
             case baseURL = "base_url"
+            case idleTimeout = "idle_timeout"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -31,6 +36,7 @@ extension SessionEvent {
             try container.encode(station, forKey: .station)
             try container.encode(baseURL, forKey: .baseURL)
             try container.encodeIfPresent(config, forKey: .config)
+            try container.encodeIfPresent(idleTimeout, forKey: .idleTimeout)
         }
     }
 

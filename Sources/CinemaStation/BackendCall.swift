@@ -20,7 +20,7 @@ struct BackendCall: Sendable {
     func callAPI(
         _ path: String,
         query: String = "",
-        body: [String: String]? = nil,
+        body: [String: JSONValue]? = nil,
         limit: Int = 16 << 20
     ) async throws(Failure) -> (status: Int, json: JSONValue) {
         guard let url = BackendSessionProbe.url(base, path) else { throw .unusableURL }

@@ -32,7 +32,7 @@ public struct BackendSessionProbe: SessionProbe {
     public func raiseNeedsHelp(_ identifier: String, backend: String, reason: String) async {
         _ = try? await BackendCall(base: backend, operatorToken: operatorToken).callAPI(
             "/api/sessions/\(identifier)/needs-help",
-            body: ["reason": reason]
+            body: ["reason": .string(reason)]
         )
     }
 

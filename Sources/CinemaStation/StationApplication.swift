@@ -76,7 +76,12 @@ public func buildApplication(
     let handset = configuration.hook.map { source in
         Handset(
             hook: HookSwitch(source: source, debounce: configuration.hookDebounce),
-            visits: BackendVisits(backendURL: configuration.backendURL, station: configuration.name, operatorToken: configuration.operatorToken),
+            visits: BackendVisits(
+                backendURL: configuration.backendURL,
+                station: configuration.name,
+                operatorToken: configuration.operatorToken,
+                idleTimeout: configuration.silenceTimeout
+            ),
             supervisor: supervisor,
             logger: logger
         )
@@ -113,7 +118,12 @@ func buildRouter(
     StationController(
         supervisor: supervisor,
         database: database,
-        identity: StationIdentity(name: configuration.name, backendURL: configuration.backendURL, playerURL: configuration.playerURL),
+        identity: StationIdentity(
+            name: configuration.name,
+            backendURL: configuration.backendURL,
+            playerURL: configuration.playerURL,
+            silenceTimeout: configuration.silenceTimeout
+        ),
         assets: assets,
         player: PlayerProbe(url: configuration.playerURL),
         gate: configuration.operatorGate,

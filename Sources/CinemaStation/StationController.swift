@@ -71,6 +71,7 @@ struct StationController: Sendable {
                 "playerUrl": .string(identity.playerURL),
                 "version": .string(CinemaVersion.current),
                 "handset": await handset?.status.json ?? .null,
+                "silenceTimeout": identity.silenceTimeout.map(JSONValue.number) ?? .null,
             ])
         )
     }

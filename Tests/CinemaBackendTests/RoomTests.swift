@@ -280,6 +280,38 @@ struct RoomTests {
         }
     }
 
+    @Test(
+        "A session created with its own idle_timeout (a station with a handset) says farewell after it, not the backend's; and its created event keeps it; a bad one is refused"
+    )
+    func ownIdleTimeout() async throws {
+        // The backend's own idle timeout is the default five minutes: only the session's can end it.
+        try await BackendHarness.withBackend { backend in
+            let operatorHeader = ["Authorization": "Bearer \(backend.operatorToken)"]
+            for bad in [#"{"idle_timeout": 0}"#, #"{"idle_timeout": 100000}"#, #"{"idle_timeout": "soon"}"#] {
+                let refused = try await backend.http.post("/api/connect", bad, headers: operatorHeader)
+                #expect(refused.status == 422, "\(bad): \(refused.text)")
+                #expect(refused.text.contains("idle_timeout"), "\(refused.text)")
+            }
+            let reply = try await backend.http.post("/api/connect", #"{"station": "tv", "idle_timeout": 1}"#, headers: operatorHeader)
+            let identifier = try #require(reply.json["identifier"]?.stringValue)
+            let url = try #require(reply.json["room_url"]?.stringValue) + "?token=" + (try #require(reply.json["token"]?.stringValue))
+            let started = ContinuousClock.now
+            let (reason, _) = try await RoomTestClient.connect(to: url) { device in
+                try await device.send(.clientReady())
+                let greeting = try await device.next("server-message", serverType: "play-clip")
+                try await device.send(.clipEnded(try #require(greeting.clipID)))
+                let farewell = try await device.next("server-message", serverType: "play-clip", within: .seconds(10))
+                #expect(farewell.turn == 2)
+                try await device.send(.clipEnded(try #require(farewell.clipID)))
+                return try await device.next("server-message", serverType: "session-ended").data?["reason"]?.stringValue
+            }
+            #expect(reason == "idle")
+            #expect(ContinuousClock.now - started < .seconds(60))
+            let created = try await backend.events(of: identifier).first { $0["type"]?.stringValue == "session-created" }
+            #expect(created?["data"]?["idle_timeout"]?.doubleValue == 1, "\(String(describing: created))")
+        }
+    }
+
     @Test("Turns typed while a clip plays wait for it, merged into one answer that both callers get")
     func queuedTurnsMerge() async throws {
         try await BackendHarness.withBackend { backend in

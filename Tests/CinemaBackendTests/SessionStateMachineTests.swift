@@ -132,4 +132,22 @@ struct SessionStateMachineTests {
         #expect(now == [.statusChanged(from: .waiting, to: .ended), .end(reason: "device-left")])
         #expect(other.submit(PendingTurn(.visitor("late")), now: at(3)).count == 1)
     }
+
+    @Test("A restored session reads its own idle timeout back from its created event; one created without has none")
+    func restoredIdleTimeout() {
+        let created = SessionEvent(
+            session: "s",
+            sequence: 1,
+            at: Self.start,
+            body: .created(.init(station: "tv", baseURL: "http://127.0.0.1", config: nil, idleTimeout: 20))
+        )
+        #expect(SessionHistory([created]).idleTimeout == 20)
+        let plain = SessionEvent(
+            session: "s",
+            sequence: 1,
+            at: Self.start,
+            body: .created(.init(station: "tv", baseURL: "http://127.0.0.1", config: nil))
+        )
+        #expect(SessionHistory([plain]).idleTimeout == nil)
+    }
 }

@@ -108,6 +108,21 @@ struct EndToEndStationTests {
         }
     }
 
+    @Test("A silence timeout the backend would refuse stops the station at once, by option or environment, saying the range")
+    func silenceTimeoutRange() async throws {
+        try await TemporaryDirectory.with { directory in
+            let station = ["station", "--port", "0", "--player-url", "http://127.0.0.1:9"]
+            let environment = ["CINEMA_HOME": directory.file("home")]
+            for run in [
+                try await CinemaExecutable.run(station + ["--silence-timeout", "0"], environment: environment),
+                try await CinemaExecutable.run(station, environment: environment.merging(["CINEMA_STATION_SILENCE_TIMEOUT": "100000"]) { $1 }),
+            ] {
+                #expect(run.status != 0)
+                #expect(run.standardError.contains("give 1 to 86400 seconds"), "\(run.standardError)")
+            }
+        }
+    }
+
     @Test(
         "Beyond loopback, starting clients and choosing the microphone need the operator token; a station there with no token to check refuses to start"
     )

@@ -168,7 +168,7 @@ struct HandsetVisitTests {
     }
 
     @Test(
-        "Lifting the handset starts a visit (a session for this station and its client), hanging up ends it; a visit the operator started ends when the handset is hung up; the dashboard's feed shows each"
+        "Lifting the handset starts a visit (a session for this station and its client, with the station's silence timeout), hanging up ends it; a visit the operator started ends when the handset is hung up; the dashboard's feed shows each"
     )
     func visits() async throws {
         try await TemporaryDirectory.with { directory in
@@ -183,10 +183,13 @@ struct HandsetVisitTests {
                         $0.name = "tv"
                         $0.hook = source
                         $0.hookDebounce = .milliseconds(20)
+                        $0.silenceTimeout = 45
                     }
                     try await StationHarness.run(home: directory.file("station"), configuration: configuration) { station in
-                        let shown = try await station.http.get("/api/station").json["handset"]
-                        #expect(shown?["source"]?.stringValue == source.description)
+                        let shown = try await station.http.get("/api/station").json
+                        #expect(shown["handset"]?["source"]?.stringValue == source.description)
+                        // The dashboard reads it here to ask the same of the visits it starts.
+                        #expect(shown["silenceTimeout"]?.doubleValue == 45)
                         try await station.http.events("/api/clients/events") { events in
                             device.send([device.key(57, down: true)])
                             let lifted = try await Self.handset(events) { $0["state"]?.stringValue == "lifted" && $0["visit"]?.stringValue != nil }
@@ -194,6 +197,12 @@ struct HandsetVisitTests {
                             let session = try await api.get("/api/sessions/\(visit)").json["session"]
                             #expect(session?["station"]?.stringValue == "tv")
                             #expect(session?["status"]?.stringValue != "ended")
+                            // The station's silence timeout is the visit's own idle timeout.
+                            guard case .array(let log) = try await api.get("/api/sessions/\(visit)").json["events"] else {
+                                throw ServerProcess.Failure(description: "GET /api/sessions/\(visit) did not list events")
+                            }
+                            let created = log.first { $0["type"]?.stringValue == "session-created" }
+                            #expect(created?["data"]?["idle_timeout"]?.doubleValue == 45, "\(log)")
                             guard case .array(let clients) = try await station.http.get("/api/clients").json else {
                                 throw ServerProcess.Failure(description: "GET /api/clients did not list clients")
                             }

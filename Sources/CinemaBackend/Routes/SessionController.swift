@@ -13,6 +13,8 @@ struct SessionController<Context: RequestContext>: Sendable {
     let library: LibraryDatabase
     let gate: OperatorGate
     let configuration: BackendConfiguration
+    /// What a creator may ask of a session's idle timeout: from a second to a day.
+    static var idleTimeouts: ClosedRange<Double> { 1...86_400 }
 
     var endpoints: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -35,6 +37,14 @@ struct SessionController<Context: RequestContext>: Sendable {
         var station: String?
         /// The seed's service configuration; stored as given.
         var config: JSONValue?
+        /// Seconds of silence after which the session says goodbye, instead of the backend's
+        /// `idleTimeout`: a station with a handset hangs up on a visitor who left it lifted.
+        var idleTimeout: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case station, config
+            case idleTimeout = "idle_timeout"
+        }
     }
 
     struct ConnectResponse: Encodable {
@@ -98,11 +108,20 @@ struct SessionController<Context: RequestContext>: Sendable {
                 throw APIError.invalid("station", "should be 1–64 letters, digits, spaces, dots, dashes or underscores.")
             }
         }
+        if let idle = body.idleTimeout, !SessionController.idleTimeouts.contains(idle) {
+            throw APIError.invalid("idle_timeout", "should be seconds from 1 to 86400.")
+        }
         let config = try body.config.map { String(decoding: try JSONResponse.encoder.encode($0), as: UTF8.self) }
         let base = BaseURL.http(for: request, configuration: configuration)
         let connection: SessionEngine.Connection
         do {
-            connection = try await engine.connect(station: body.station, config: config, baseURL: base, now: Date())
+            connection = try await engine.connect(
+                station: body.station,
+                config: config,
+                idleTimeout: body.idleTimeout,
+                baseURL: base,
+                now: Date()
+            )
         } catch let error as SessionStoreError {
             if case .stationBusy(_, let live) = error {
                 throw APIError(.conflict, code: "station-busy", error.description, details: ["identifier": live])

@@ -27,8 +27,9 @@ actor LiveSession {
     let services: SessionServices
     let logger: Logger
 
-    /// A new session, or (with its `history`) one restored from its log after a restart.
-    init(record: SessionRecord, services: SessionServices, history: [SessionEvent]? = nil, now: Date) {
+    /// A new session, or (with its `history`) one restored from its log after a restart. Its
+    /// own `idleTimeout`, if it was created with one, is read back from its `created` event.
+    init(record: SessionRecord, services: SessionServices, history: [SessionEvent]? = nil, idleTimeout: Double? = nil, now: Date) {
         self.id = record.id
         self.record = record
         speech = services.speech.settings(for: record.station)
@@ -38,14 +39,16 @@ actor LiveSession {
         logger[metadataKey: "session.id"] = "\(record.id)"
         self.logger = logger
         log = SessionEventLog(session: record.id, lastSequence: record.lastSequence)
+        let restored = SessionHistory(history ?? [])
+        var timing = services.timing
+        if let idle = idleTimeout ?? restored.idleTimeout { timing.idleTimeout = idle }
         machine = SessionStateMachine(
-            timing: services.timing,
+            timing: timing,
             createdAt: record.createdAt,
             status: record.status,
             turnsStarted: record.turns,
             now: history != nil ? now : nil
         )
-        let restored = SessionHistory(history ?? [])
         conversation = restored.conversation
         utterances = restored.lastUtterance
         // What the visitor said before the restart and never got an answer to waits for the

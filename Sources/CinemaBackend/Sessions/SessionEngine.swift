@@ -45,14 +45,19 @@ public actor SessionEngine: Service {
     }
 
     /// A new session for `station` (at most one live per station).
-    func connect(station: String?, config: String?, baseURL: String, now: Date) async throws -> Connection {
+    func connect(station: String?, config: String?, idleTimeout: Double? = nil, baseURL: String, now: Date) async throws -> Connection {
         guard !stopping else { throw SessionRequestError.shuttingDown }
         let id = UUID().uuidString.lowercased()
         var record = SessionRecord(id: id, station: station, config: config, baseURL: baseURL, createdAt: now)
         record.lastSequence = 1
-        let created = SessionEvent(session: id, sequence: 1, at: now, body: .created(.init(station: station, baseURL: baseURL, config: config)))
+        let created = SessionEvent(
+            session: id,
+            sequence: 1,
+            at: now,
+            body: .created(.init(station: station, baseURL: baseURL, config: config, idleTimeout: idleTimeout))
+        )
         try await services.store.create(record, events: [created])
-        sessions[id] = LiveSession(record: record, services: services, now: now)
+        sessions[id] = LiveSession(record: record, services: services, idleTimeout: idleTimeout, now: now)
         services.metrics.sessionCreated()
         services.metrics.live(sessions.count)
         services.logger.info("Session created", metadata: ["session.id": "\(id)", "session.station": "\(station ?? "-")"])

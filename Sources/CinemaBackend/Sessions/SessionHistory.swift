@@ -9,6 +9,8 @@ struct SessionHistory: Sendable {
     private(set) var lastUtterance = 0
     private var heard: [(number: Int, text: String)] = []
     private var answered = Set<Int>()
+    /// The session's own idle timeout, from its `created` event.
+    private(set) var idleTimeout: Double?
 
     init(_ events: [SessionEvent] = []) {
         for event in events { apply(event) }
@@ -16,6 +18,8 @@ struct SessionHistory: Sendable {
 
     mutating func apply(_ event: SessionEvent) {
         switch event.body {
+        case .created(let created):
+            idleTimeout = created.idleTimeout
         case .decision(let payload):
             conversation.record(payload.decision, visitor: payload.visitor)
             answered.formUnion(payload.utterances)

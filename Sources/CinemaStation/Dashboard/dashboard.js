@@ -344,7 +344,10 @@ async function startExperience() {
   try {
     let connection;
     try {
-      connection = await backend("/api/connect", { method: "POST", body: { station: dashboard.station.name }, operator: true });
+      // The station's silence timeout, if it has one, holds for visits started here too.
+      const body = { station: dashboard.station.name };
+      if (dashboard.station.silenceTimeout) body.idle_timeout = dashboard.station.silenceTimeout;
+      connection = await backend("/api/connect", { method: "POST", body, operator: true });
     } catch (error) {
       // One live session per station: the running one is followed instead of a second.
       if (error.status === 409 && error.code === "station-busy") {

@@ -7,6 +7,9 @@ struct BackendVisits: Sendable {
     let backendURL: String
     let station: String
     let operatorToken: String?
+    /// Seconds without a word after which the backend says goodbye to a visit this station
+    /// starts (`idle_timeout`); nil leaves it to the backend's own setting.
+    var idleTimeout: Double? = nil
 
     /// A new session, or (409) the identifier of the one the station already has.
     enum Opened: Sendable, Equatable {
@@ -19,7 +22,9 @@ struct BackendVisits: Sendable {
     }
 
     func open() async throws(Failure) -> Opened {
-        let (status, json) = try await post("/api/connect", ["station": station])
+        var body: [String: JSONValue] = ["station": .string(station)]
+        if let idleTimeout { body["idle_timeout"] = .number(idleTimeout) }
+        let (status, json) = try await post("/api/connect", body)
         if status == 409, let live = json["identifier"]?.stringValue { return .alreadyLive(identifier: live) }
         guard status == 200, let identifier = json["identifier"]?.stringValue, let room = json["room_url"]?.stringValue,
             let token = json["token"]?.stringValue
@@ -57,11 +62,11 @@ struct BackendVisits: Sendable {
         return sessions.first?["identifier"]?.stringValue
     }
 
-    private func post(_ path: String, _ body: [String: String]) async throws(Failure) -> (Int, JSONValue) {
+    private func post(_ path: String, _ body: [String: JSONValue]) async throws(Failure) -> (Int, JSONValue) {
         try await call(path, body: body)
     }
 
-    private func call(_ path: String, query: String = "", body: [String: String]? = nil) async throws(Failure) -> (Int, JSONValue) {
+    private func call(_ path: String, query: String = "", body: [String: JSONValue]? = nil) async throws(Failure) -> (Int, JSONValue) {
         do {
             return try await BackendCall(base: backendURL, operatorToken: operatorToken).callAPI(path, query: query, body: body, limit: 1 << 20)
         } catch {

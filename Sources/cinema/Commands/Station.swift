@@ -61,6 +61,14 @@ struct Station: AsyncParsableCommand {
     )
     var hook: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds without a word after which a visit started here says goodbye and ends, for a handset left lifted. (env: CINEMA_STATION_SILENCE_TIMEOUT; default: the backend's idle timeout)",
+            valueName: "seconds"
+        )
+    )
+    var silenceTimeout: Double?
+
     @OptionGroup var playback: PlayerOptions
 
     @OptionGroup var global: GlobalOptions
@@ -73,6 +81,7 @@ struct Station: AsyncParsableCommand {
         flags.set("backend.url", backendURL)
         flags.set("station.name", name)
         flags.set("station.hook", hook)
+        flags.set("station.silenceTimeout", silenceTimeout)
         let context = try await global.context(flags: flags, defaultLogLevel: "notice")
         let systemd = SystemdSupervision.requested(status: "The station is serving.", logger: context.logger)
         let (services, socket) = try await Self.services(context: context, playerPort: playerPort, playback: playback, systemd: systemd)
@@ -117,6 +126,14 @@ struct Station: AsyncParsableCommand {
             }
         }
         configuration.hookDebounce = .milliseconds(reader.int(forKey: "station.hookDebounceMilliseconds", default: 40))
+        if let silence = reader.double(forKey: "station.silenceTimeout") {
+            guard (1...86_400).contains(silence) else {
+                throw ValidationError(
+                    "A silence timeout of \(silence) s is not one the backend takes: give 1 to 86400 seconds (--silence-timeout or CINEMA_STATION_SILENCE_TIMEOUT)."
+                )
+            }
+            configuration.silenceTimeout = silence
+        }
         configuration.operatorToken = context.operatorToken
         configuration.requireOperatorToken =
             try context.operatorGate(service: "station", listeningOn: configuration.host, guarding: "starting clients and choosing the microphone")

@@ -51,6 +51,14 @@ struct Up: AsyncParsableCommand {
     )
     var hook: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds without a word after which a visit says goodbye and ends, as for cinema station --silence-timeout. (env: CINEMA_STATION_SILENCE_TIMEOUT; default: the backend's idle timeout)",
+            valueName: "seconds"
+        )
+    )
+    var silenceTimeout: Double?
+
     @OptionGroup var playback: PlayerOptions
 
     @OptionGroup var global: GlobalOptions
@@ -74,6 +82,7 @@ struct Up: AsyncParsableCommand {
         flags.set("station.host", host)
         flags.set("station.port", port)
         flags.set("station.hook", hook)
+        flags.set("station.silenceTimeout", silenceTimeout)
         // The dashboard's pages may call the backend; other local pages may not.
         flags.set("backend.dashboardPort", port)
         flags.set("backend.url", ServiceAddress.http(host: local, port: backendPort))
