@@ -277,7 +277,7 @@ struct BackendBenchmark: AsyncParsableCommand {
                     } catch {
                         load.failed.add(1, ordering: .relaxed)
                         progressContinuation.yield(.failed)
-                        FileHandle.standardError.write(Data("room \(index) failed: \(error)\n".utf8))
+                        try? FileHandle.standardError.write(contentsOf: Data("room \(index) failed: \(error)\n".utf8))
                     }
                 }
             }

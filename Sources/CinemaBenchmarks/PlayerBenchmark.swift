@@ -70,14 +70,14 @@ struct PlayerBenchmark: AsyncParsableCommand {
         ]
         for (index, (name, options)) in encodings.enumerated() {
             let path = scratch + "/long-\(index).mp4"
-            FileHandle.standardError.write(Data("Encoding \(name)…\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("Encoding \(name)…\n".utf8))
             try await Self.encodeLongFilm(at: path, seconds: seconds, options: options)
             made.append(Kind(name: name, clips: spans.map { (path, $0.start, $0.end) }, keyframes: try await KeyframeGaps.of([path])))
         }
         // The sparse film as `cinema index --prepare-seeks` prepares it.
         let sparse = scratch + "/long-0.mp4"
         let prepared = scratch + "/long-0.seek.mp4"
-        FileHandle.standardError.write(Data("Preparing the sparse film as --prepare-seeks does…\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("Preparing the sparse film as --prepare-seeks does…\n".utf8))
         let preparation = SeekPreparation(database: try LibraryDatabase.open(path: scratch + "/prepare.sqlite"))
         try await preparation.encode(
             sparse,

@@ -44,7 +44,7 @@ struct ScratchHome {
     static func demoFilms(_ given: String?, in scratch: String) async throws -> String {
         if let given { return AbsolutePath.resolve(given) }
         let directory = scratch + "/demo"
-        FileHandle.standardError.write(Data("Making the demo films…\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("Making the demo films…\n".utf8))
         _ = try await DemoLibraryBuilder(configuration: LibraryConfiguration(), logger: Logger(label: "bench")).build(into: directory)
         return directory
     }

@@ -77,7 +77,7 @@ struct SoakBenchmark: AsyncParsableCommand {
         print(
             "# cinema-bench soak — \(minutes) minutes, a sample every \(Int(sampleSeconds)) s, \(ProcessInfo.processInfo.activeProcessorCount) cores\n"
         )
-        FileHandle.standardError.write(Data("Starting cinema up (the demo library is made first if the home has none)…\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("Starting cinema up (the demo library is made first if the home has none)…\n".utf8))
         let (outcome, status, _) = try await WatchedProcess.run(arguments, environment: environment, executable: cinema ?? CinemaExecutable.path) {
             up in
             let line = try await up.line(containing: "Open the dashboard:", within: .seconds(900))
@@ -94,7 +94,7 @@ struct SoakBenchmark: AsyncParsableCommand {
                     let start = clock.now
                     while clock.now - start < duration {
                         samples.append(sampler.sample(at: clock.now - start))
-                        FileHandle.standardError.write(Data("\(samples.last!.line)\n".utf8))
+                        try? FileHandle.standardError.write(contentsOf: Data("\(samples.last!.line)\n".utf8))
                         try await Task.sleep(for: interval)
                     }
                     samples.append(sampler.sample(at: clock.now - start))

@@ -140,7 +140,9 @@ struct StationBenchmark: AsyncParsableCommand {
                     if list.allSatisfy({ $0["state"]?.stringValue == "exited" }) { return }
                 }
             }
-            FileHandle.standardError.write(Data("session \(number)/\(sessions): greeting after \(Int(startToGreeting / .milliseconds(1))) ms\n".utf8))
+            try? FileHandle.standardError.write(
+                contentsOf: Data("session \(number)/\(sessions): greeting after \(Int(startToGreeting / .milliseconds(1))) ms\n".utf8)
+            )
         }
         return timings
     }

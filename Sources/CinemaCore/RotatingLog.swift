@@ -23,7 +23,8 @@ public final class RotatingLog: @unchecked Sendable {
         lock.withLock {
             let data = Data((line + "\n").utf8)
             if size + data.count > maxBytes { rotate() }
-            handle?.write(data)
+            // Not `write(_:)`: on Linux it traps on a full disk, and a log line is not worth the process.
+            guard (try? handle?.write(contentsOf: data)) != nil else { return }
             size += data.count
         }
     }

@@ -68,7 +68,9 @@ public struct ServerProcess: Sendable {
         }
         let status = result.terminationStatus.shellStatus
         if status != 0 && status != 128 + 9 && status != 128 + 15 {
-            FileHandle.standardError.write(Data("cinema \(arguments.joined(separator: " ")) exited \(status):\n\(result.standardError)\n".utf8))
+            try? FileHandle.standardError.write(
+                contentsOf: Data("cinema \(arguments.joined(separator: " ")) exited \(status):\n\(result.standardError)\n".utf8)
+            )
         }
         return (result.closureResult, status)
     }

@@ -122,8 +122,10 @@ struct GPIOLineReader: HookLineReader {
         } catch {
             throw .cannotOpen(name, reason: "\(tool) did not start (\(error))")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let data = (try? output.fileHandleForReading.readToEnd()) ?? Data()
+        let said = String(decoding: (try? errors.fileHandleForReading.readToEnd()) ?? Data(), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
         process.waitUntilExit()
         switch process.terminationStatus {
         case 0: return String(decoding: data, as: UTF8.self)

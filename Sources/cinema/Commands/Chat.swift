@@ -100,7 +100,7 @@ struct ChatOutput: Sendable {
     }
 
     func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }
 
     func prompt() {
@@ -109,7 +109,7 @@ struct ChatOutput: Sendable {
 
     /// Unbuffered, so that the prompt appears before the program waits for input.
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 
     struct ChatLine: Encodable {

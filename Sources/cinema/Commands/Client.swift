@@ -144,7 +144,7 @@ struct Client: AsyncParsableCommand {
         case nil:
             logger.info("Stopped by a signal; leaving the room")
         case .failure(let error as DeviceError)?:
-            FileHandle.standardError.write(Data("cinema client: \(error.description)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("cinema client: \(error.description)\n".utf8))
             if case .refused = error { throw ExitCode(2) }
             throw ExitCode(1)
         case .failure(let error)?:

@@ -5,7 +5,7 @@ import Synchronization
 /// written at once, where `print` into a pipe would wait in a buffer until exit.
 enum Announcement {
     static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
     }
 }
 

@@ -40,7 +40,7 @@ struct JournalLogHandler: LogHandler {
         if let error = event.error { fields["error.message"] = "\(error)" }
         let shown = fields.isEmpty ? "" : " " + fields.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
         let priority = prioritised ? "<\(Self.priority(event.level))>" : ""
-        FileHandle.standardError.write(Data("\(priority)\(event.level) \(label):\(shown) \(event.message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("\(priority)\(event.level) \(label):\(shown) \(event.message)\n".utf8))
     }
 
     /// syslog's levels, which the journal keeps per line.

@@ -33,8 +33,9 @@ enum SpeechEngines {
             defer { supervision.cancel() }
             if await modelService.baseURL(within: limit) == nil {
                 let state = await modelService.state
-                FileHandle.standardError.write(
-                    Data("The model service is not ready (\(state.name)\(state.reason.map { ": \($0)" } ?? "")); using the fallback.\n".utf8)
+                try? FileHandle.standardError.write(
+                    contentsOf:
+                        Data("The model service is not ready (\(state.name)\(state.reason.map { ": \($0)" } ?? "")); using the fallback.\n".utf8)
                 )
             }
             let value = try await body()
