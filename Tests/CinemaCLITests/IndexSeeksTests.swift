@@ -26,6 +26,8 @@ struct IndexSeeksTests {
             let prepared = try await CinemaExecutable.run(["index", "--no-embeddings", "--prepare-seeks", films], environment: environment)
             #expect(prepared.status == 0, "\(prepared.standardError)")
             #expect(prepared.standardOutput.contains("Prepared 1 film for quick clip starts"))
+            // Not a terminal: the film's re-encoding is followed in plain lines, a tenth at a time.
+            #expect(prepared.standardError.contains("[0/1 films · 100% of this one] re-encoding Night_Train.mp4\n"), "\(prepared.standardError)")
             #expect(FileManager.default.fileExists(atPath: films + "/Night_Train.seek.mp4"))
 
             let again = try await CinemaExecutable.run(["index", "--no-embeddings", "--prepare-seeks", films], environment: environment)

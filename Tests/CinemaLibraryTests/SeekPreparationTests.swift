@@ -1,6 +1,7 @@
 import CinemaCore
 import CinemaTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @testable import CinemaLibrary
@@ -54,8 +55,13 @@ struct SeekPreparationTests {
             #expect(surveyed.sparse.map(\.path) == [original])
             #expect(surveyed.prepared.isEmpty)
 
-            let report = try await preparation.run(under: [films], prepare: true)
+            let steps = Mutex<[SeekProgress]>([])
+            let report = try await preparation.run(under: [films], prepare: true) { step in steps.withLock { $0.append(step) } }
             let prepared = films + "/Night_Train.seek.mp4"
+            // The film in hand is followed as it is re-encoded, a step each new percent, to the end.
+            let encoding = steps.withLock { $0 }.filter { $0.path == original }.compactMap(\.encoded)
+            #expect(encoding == encoding.sorted() && Set(encoding).count == encoding.count, "\(encoding)")
+            #expect((encoding.last ?? 0) >= 0.95, "\(encoding)")
             #expect(report.prepared == [original])
             #expect(report.failed.map(\.path) == [films + "/Radio.mp4"])
             #expect(report.failed.first?.reason.contains("no video stream") == true)
@@ -80,6 +86,50 @@ struct SeekPreparationTests {
             try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: original)
             let changed = try await preparation.run(under: [films], prepare: true)
             #expect(changed.prepared == [original])
+        }
+    }
+
+    @Test("Stopped in the middle of a film's re-encoding: ffmpeg is stopped with it, no part of the copy is left, and the next run prepares it")
+    func interruptedEncode() async throws {
+        try await TemporaryDirectory.with { directory in
+            let library = try TestLibrary(directory)
+            let films = try directory.makeDirectory("films")
+            let original = films + "/Night_Train.mp4"
+            // Big enough that its re-encoding takes seconds, and too sparse: a keyframe every 12 s.
+            try await MediaFixtures.makeVideo(at: original, seconds: 24, size: "1280x720", keyframeEvery: 12)
+            try directory.write("films/Night_Train.srt", Self.subtitles)
+            _ = try await library.indexer.index([films])
+            let preparation = SeekPreparation(database: library.database)
+
+            let (encoding, started) = AsyncStream.makeStream(of: Double.self)
+            let run = Task {
+                defer { started.finish() }
+                return try await preparation.run(under: [films], prepare: true) { step in step.encoded.map { _ = started.yield($0) } }
+            }
+            var first: Double?
+            for await encoded in encoding {
+                first = encoded
+                break
+            }
+            #expect(try #require(first) < 1)
+            run.cancel()
+            let report = try await run.value
+            #expect(report.interrupted)
+            #expect(report.prepared.isEmpty)
+            let prepared = films + "/Night_Train.seek.mp4"
+            #expect(!FileManager.default.fileExists(atPath: prepared))
+            #expect(!(try FileManager.default.contentsOfDirectory(atPath: films).contains { $0.hasSuffix(".partial") }))
+            // No ffmpeg goes on writing the copy behind the run's back.
+            let writing = try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+                let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+                return String(decoding: command, as: UTF8.self).contains("Night_Train.seek.mp4.partial")
+            }
+            #expect(writing.isEmpty, "ffmpeg still running: \(writing)")
+            #expect(try await library.database.search("train").first?.videoPath == original)
+
+            let again = try await preparation.run(under: [films], prepare: true)
+            #expect(again.prepared == [original])
+            #expect(FileManager.default.fileExists(atPath: prepared))
         }
     }
 }

@@ -32,26 +32,62 @@ public struct ExternalTool: Sendable {
         outputLimit: Int = 16 << 20,
         timeout: Duration = .seconds(60)
     ) async throws(ToolError) -> Output {
-        let executable: Executable = self.executable.contains("/") ? .path(FilePath(self.executable)) : .name(self.executable)
         let directory = workingDirectory.map { FilePath($0) }
         let name = self.name
+        return try await supervised(timeout: timeout, outputLimit: outputLimit) { executable in
+            let result = try await Subprocess.run(
+                executable,
+                arguments: Arguments(arguments),
+                workingDirectory: directory,
+                input: .array(input),
+                output: .bytes(limit: outputLimit),
+                error: .string(limit: 256 << 10)
+            )
+            let standardError = result.standardError
+            guard result.terminationStatus.isSuccess else {
+                throw ToolError.failed(tool: name, status: "\(result.terminationStatus)", message: Self.lastLines(of: standardError))
+            }
+            return Output(standardOutput: result.standardOutput, standardError: standardError)
+        }
+    }
+
+    /// Runs the tool, handing each line of its standard output to `line` as it is written (a
+    /// long encode's progress), and returns its error output when it exits with status 0.
+    public func run(
+        _ arguments: [String],
+        timeout: Duration,
+        eachLine line: @escaping @Sendable (String) -> Void
+    ) async throws(ToolError) -> String {
+        let name = self.name
+        return try await supervised(timeout: timeout, outputLimit: 0) { executable in
+            let result = try await Subprocess.run(
+                executable,
+                arguments: Arguments(arguments),
+                input: .none,
+                output: .sequence,
+                error: .string(limit: 256 << 10)
+            ) { execution in
+                for try await text in execution.standardOutput.strings() { line(text) }
+            }
+            let standardError = result.standardError ?? ""
+            guard result.terminationStatus.isSuccess else {
+                throw ToolError.failed(tool: name, status: "\(result.terminationStatus)", message: Self.lastLines(of: standardError))
+            }
+            return standardError
+        }
+    }
+
+    /// Runs `body` against the time limit, and says in `ToolError`'s words why it failed.
+    private func supervised<T: Sendable>(
+        timeout: Duration,
+        outputLimit: Int,
+        _ body: @escaping @Sendable (Executable) async throws -> T
+    ) async throws(ToolError) -> T {
+        let executable: Executable = self.executable.contains("/") ? .path(FilePath(self.executable)) : .name(self.executable)
+        let name = self.name
         do {
-            return try await withThrowingTaskGroup(of: Output?.self) { group in
-                group.addTask {
-                    let result = try await Subprocess.run(
-                        executable,
-                        arguments: Arguments(arguments),
-                        workingDirectory: directory,
-                        input: .array(input),
-                        output: .bytes(limit: outputLimit),
-                        error: .string(limit: 256 << 10)
-                    )
-                    let standardError = result.standardError
-                    guard result.terminationStatus.isSuccess else {
-                        throw ToolError.failed(tool: name, status: "\(result.terminationStatus)", message: Self.lastLines(of: standardError))
-                    }
-                    return Output(standardOutput: result.standardOutput, standardError: standardError)
-                }
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body(executable) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil

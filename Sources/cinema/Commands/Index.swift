@@ -140,7 +140,16 @@ extension CommandContext {
     func surveySeeks(_ paths: [String], in library: LibraryDatabase, prepare: Bool, display: ProgressDisplay) async throws -> SeekReport {
         let preparation = SeekPreparation(database: library, configuration: libraryConfiguration)
         let report = try await preparation.run(under: paths, prepare: prepare) { step in
-            display.update(completed: step.completed, total: step.total, label: "\(step.action) \((step.path as NSString).lastPathComponent)")
+            let name = (step.path as NSString).lastPathComponent
+            if let encoded = step.encoded {
+                // Plain lines (a log) get a line each tenth of a film; a terminal's bar every percent.
+                guard display.isTerminal || Int(encoded * 100) % 10 == 0 else { return }
+                var status = "\(step.completed)/\(step.total) films · \(Int(encoded * 100))% of this one"
+                if let remaining = step.remaining { status += " · ETA \(Timecode.clock(remaining / .seconds(1)))" }
+                display.update(fraction: step.fraction, status: status, label: "re-encoding \(name)")
+                return
+            }
+            display.update(completed: step.completed, total: step.total, label: "\(step.action) \(name)")
             if step.action == "sparse keyframes" {
                 display.note("\(step.path): keyframes too far apart for quick clip starts; run cinema index --prepare-seeks to fix")
             }

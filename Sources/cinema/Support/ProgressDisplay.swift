@@ -11,7 +11,8 @@ import Darwin
 /// Shows the progress of long work on standard error: a redrawn bar on a terminal, plain lines
 /// otherwise (logs, pipes, CI), so that both people and log files can follow it.
 final class ProgressDisplay: Sendable {
-    private let isTerminal: Bool
+    /// A terminal gets a redrawn bar; anything else a line per update.
+    let isTerminal: Bool
     private let state = Mutex<State>(State())
 
     private struct State {
