@@ -142,6 +142,7 @@ let package = Package(
                 "CinemaDirector",
                 "CinemaSpeech",
                 "CinemaBackend",
+                "CinemaStation",
                 "CinemaTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CinemaCore
+import CinemaStation
 import CinemaTestSupport
 import Foundation
 
@@ -187,7 +188,7 @@ struct SoakVisitor: Sendable {
 
     /// A key record (`struct input_event`, EV_KEY, KEY_SPACE) into the handset's FIFO.
     private func press(down: Bool) {
-        var record = [UInt8](repeating: 0, count: 16) + [1, 0, 57, 0] + [down ? 1 : 0, 0, 0, 0]
+        var record = InputEvent.key(57, down: down).bytes
         let descriptor = open(hook, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         _ = write(descriptor, &record, record.count)

@@ -28,7 +28,7 @@ final class FakeInputDevice: Sendable {
         _ = bytes.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
     }
 
-    func key(_ code: UInt16, down: Bool) -> InputEvent { InputEvent(type: InputEvent.keyType, code: code, value: down ? 1 : 0) }
+    func key(_ code: UInt16, down: Bool) -> InputEvent { InputEvent.key(code, down: down) }
 
     /// The device unplugged: the reader reaches its end.
     func unplug() { close(writer) }
