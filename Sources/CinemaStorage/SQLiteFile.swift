@@ -1,3 +1,4 @@
+import Dispatch
 public import GRDB
 
 /// One of the installation's SQLite files (`library.sqlite`, `backend.sqlite`,
@@ -29,6 +30,10 @@ public struct SQLiteFile: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
         }
         configuration.busyMode = .timeout(10)
+        // GRDB's default (user-initiated) has Linux's libdispatch raise its threads' priority,
+        // which a service user may not: the journal got "Failed to set thread priority" every
+        // 15 s under systemd. Every access is awaited from async code, so no priority is won.
+        configuration.qos = .default
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
             if let lastMigration {

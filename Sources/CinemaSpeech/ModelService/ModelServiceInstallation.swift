@@ -43,6 +43,17 @@ public struct ModelServiceInstallation: Sendable, Equatable {
         }
         let interpreter = python.flatMap { $0.isEmpty ? nil : $0 } ?? folder + "/.venv/bin/python"
         guard manager.isExecutableFile(atPath: interpreter) else {
+            let target = linkTarget(of: interpreter)
+            if target != interpreter {
+                // The environment is there, but its Python is not this user's to run: a service
+                // user meeting a Python installed in a home (pyenv's in /root, for example).
+                return .failure(
+                    NotInstalled(
+                        description:
+                            "The model service in \(folder) has a Python this user cannot run: \(interpreter) leads to \(target), which is missing or closed to it. Make its environment again with the system's Python: rm -rf \(folder)/.venv && PYTHON=/usr/bin/python3 \(folder)/install."
+                    )
+                )
+            }
             return .failure(
                 NotInstalled(
                     description: "The model service in \(folder) is not installed (no \(interpreter)). Run script/bootstrap, or \(folder)/install."
@@ -50,6 +61,18 @@ public struct ModelServiceInstallation: Sendable, Equatable {
             )
         }
         return .success(Self(folder: folder, python: interpreter))
+    }
+
+    /// Where the symbolic links from `path` end, as far as they can be read (`.venv/bin/python`
+    /// → `python3` → the interpreter the environment was made with); `path` itself when it is
+    /// no link.
+    public static func linkTarget(of path: String) -> String {
+        var current = path
+        for _ in 0..<16 {
+            guard let next = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { break }
+            current = next.hasPrefix("/") ? next : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(next)
+        }
+        return current
     }
 
     /// `path` and each folder above it, nearest first.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CinemaCore
+import CinemaSpeech
 import Foundation
 
 extension SystemdUnit.Role: ExpressibleByArgument {}
@@ -64,6 +65,15 @@ struct Install: AsyncParsableCommand {
             Announcement.say(
                 "Warning: \(closed) is closed to other users, so \(user) cannot run \(units[0].binary): build Cinema Chat where others can read it, or allow them (chmod o+x \(closed))."
             )
+        }
+        // The model service's environment may lead to a Python only its installer can reach.
+        if case .success(let models) = ModelServiceInstallation.find(), user != "root" {
+            let python = ModelServiceInstallation.linkTarget(of: models.python)
+            if let closed = SystemdHost.closedToOthers(python) {
+                Announcement.say(
+                    "Warning: the model service's Python is \(python), and \(closed) is closed to other users, so \(user) will hear visitors with pocketsphinx only. Make its environment with the system's Python: rm -rf \(models.folder)/.venv && PYTHON=/usr/bin/python3 \(models.folder)/install."
+                )
+            }
         }
         let commands = ["systemctl daemon-reload", "systemctl enable --now \(names.joined(separator: " "))"]
         if dryRun {
