@@ -17,6 +17,9 @@ extension SessionEvent {
         /// Seconds of silence after which this session says goodbye, when its creator (a station
         /// with a handset) asked for its own rather than the backend's.
         public var idleTimeout: Double?
+        /// What a creator may ask of `idleTimeout`, from a second to a day: the backend refuses
+        /// anything else, and a station will not start asking for it.
+        public static let idleTimeouts: ClosedRange<Double> = 1...86_400
 
         public init(station: String?, baseURL: String, config: String?, idleTimeout: Double? = nil) {
             self.station = station

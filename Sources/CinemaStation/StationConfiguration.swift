@@ -35,7 +35,7 @@ public struct StationConfiguration: Sendable {
     /// How long the hook switch must hold a position to count (its contacts bounce).
     public var hookDebounce: Duration = .milliseconds(40)
     /// Seconds without a word after which a visit started here (by the handset or the
-    /// dashboard) says goodbye and ends, for a handset left lifted (`station.silenceSeconds`);
+    /// dashboard) says goodbye and ends, for a handset left lifted (`station.silenceTimeout`);
     /// nil leaves it to the backend's idle timeout.
     public var silenceTimeout: Double?
 

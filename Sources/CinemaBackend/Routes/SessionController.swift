@@ -13,8 +13,6 @@ struct SessionController<Context: RequestContext>: Sendable {
     let library: LibraryDatabase
     let gate: OperatorGate
     let configuration: BackendConfiguration
-    /// What a creator may ask of a session's idle timeout: from a second to a day.
-    static var idleTimeouts: ClosedRange<Double> { 1...86_400 }
 
     var endpoints: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -108,7 +106,7 @@ struct SessionController<Context: RequestContext>: Sendable {
                 throw APIError.invalid("station", "should be 1–64 letters, digits, spaces, dots, dashes or underscores.")
             }
         }
-        if let idle = body.idleTimeout, !SessionController.idleTimeouts.contains(idle) {
+        if let idle = body.idleTimeout, !SessionEvent.Created.idleTimeouts.contains(idle) {
             throw APIError.invalid("idle_timeout", "should be seconds from 1 to 86400.")
         }
         let config = try body.config.map { String(decoding: try JSONResponse.encoder.encode($0), as: UTF8.self) }

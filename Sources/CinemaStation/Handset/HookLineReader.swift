@@ -1,6 +1,9 @@
+import CinemaCore
 import Dispatch
 import Foundation
+import Subprocess
 import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -110,28 +113,25 @@ struct GPIOLineReader: HookLineReader {
     }
 
     private static func run(_ tool: String, _ arguments: [String], for name: String) async throws(HookReadError) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        // Through env, whose status 127 says the tool is missing; awaited, not waited for on a
+        // cooperative thread.
+        let result: (status: Int32, output: String, errors: String)
         do {
-            try process.run()
+            let run = try await Subprocess.run(
+                .path(FilePath("/usr/bin/env")),
+                arguments: Arguments([tool] + arguments),
+                output: .string(limit: 1 << 16),
+                error: .string(limit: 1 << 16)
+            )
+            result = (run.terminationStatus.shellStatus, run.standardOutput, run.standardError)
         } catch {
             throw .cannotOpen(name, reason: "\(tool) did not start (\(error))")
         }
-        let data = (try? output.fileHandleForReading.readToEnd()) ?? Data()
-        let said = String(decoding: (try? errors.fileHandleForReading.readToEnd()) ?? Data(), as: UTF8.self).trimmingCharacters(
-            in: .whitespacesAndNewlines
-        )
-        process.waitUntilExit()
-        switch process.terminationStatus {
-        case 0: return String(decoding: data, as: UTF8.self)
-        // env's own status for a program it cannot find.
+        let said = result.errors.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch result.status {
+        case 0: return result.output
         case 127: throw .cannotOpen(name, reason: "\(tool) is not installed (Debian's gpiod package: apt-get install gpiod)")
-        default: throw .cannotOpen(name, reason: "\(tool) failed (\(process.terminationStatus))\(said.isEmpty ? "" : ": " + said)")
+        default: throw .cannotOpen(name, reason: "\(tool) failed (\(result.status))\(said.isEmpty ? "" : ": " + said)")
         }
     }
 }

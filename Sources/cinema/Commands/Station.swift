@@ -127,7 +127,7 @@ struct Station: AsyncParsableCommand {
         }
         configuration.hookDebounce = .milliseconds(reader.int(forKey: "station.hookDebounceMilliseconds", default: 40))
         if let silence = reader.double(forKey: "station.silenceTimeout") {
-            guard (1...86_400).contains(silence) else {
+            guard SessionEvent.Created.idleTimeouts.contains(silence) else {
                 throw ValidationError(
                     "A silence timeout of \(silence) s is not one the backend takes: give 1 to 86400 seconds (--silence-timeout or CINEMA_STATION_SILENCE_TIMEOUT)."
                 )
